@@ -1,0 +1,39 @@
+import type { AnyActorLogic } from 'xstate';
+import type { Logger } from 'pino';
+import type { Account } from '../account.js';
+
+/**
+ * What a worker receives: its account, the signal that tells it to stop, a logger and a way to
+ * publish live details.
+ */
+export interface WorkerContext {
+  account: Account;
+  /** Aborted when the task is cancelled or fails: the worker must then stop and settle. */
+  signal: AbortSignal;
+  /** pino child logger bound to `accountId` and `incarnation`, with credentials redacted. */
+  log: Logger;
+  /** Live details merged into the account's status (for example `connected`, `lastHeartbeatAt`). */
+  report(status: Record<string, unknown>): void;
+}
+
+/**
+ * The work an account task runs while `running`.
+ *
+ * Resolve = finished normally; reject (or throw) = failed. An error whose `retryable` property is
+ * `false` suspends the account at once instead of spending restarts on it.
+ *
+ * @example
+ * ```ts
+ * const worker: Worker = async ({ account, signal, log }) => {
+ *   log.info('session up');
+ *   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+ * };
+ * ```
+ */
+export type Worker = (ctx: WorkerContext) => Promise<void>;
+
+/**
+ * Anything the supervisor accepts as a worker: a `Worker` function, or an XState actor logic
+ * (`fromPromise`, `fromCallback`, a machine) that receives the `WorkerContext` as its input.
+ */
+export type WorkerLogic = Worker | AnyActorLogic;
