@@ -6,7 +6,7 @@ import type { Account } from '../account.js';
  */
 export interface SupervisionRecord {
   /** Set while the account is suspended. */
-  suspended?: { at: number; error: { message: string; code?: string } };
+  suspended?: { at: number; cause?: 'intensity' | 'nonRetryable'; error: { message: string; code?: string } };
   /** Epoch milliseconds of the restarts inside the current intensity window. */
   restartHistory: number[];
   /** Total restarts made by the supervisor. */

@@ -1,0 +1,137 @@
+import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import type { Logger } from 'pino';
+import type { Account } from '../account.js';
+import type { WorkerContext, WorkerLogic } from './worker.js';
+
+/** How a worker ended: it resolved, or it threw / rejected with `error`. */
+export type WorkerOutcome = { ok: true } | { ok: false; error: unknown };
+
+/** What a {@link WorkerHandle} needs from its owner. */
+export interface WorkerHandleOptions {
+  accountId: string;
+  incarnation: number;
+  /** Chooses the worker for the loaded account (the supervisor's `worker` or `workerFor`). */
+  logicFor: (account: Account) => WorkerLogic;
+  /** Reads and validates the account; honours `signal`. */
+  load: (signal: AbortSignal) => Promise<Account>;
+  log: Logger;
+  report: (details: Record<string, unknown>) => void;
+}
+
+/**
+ * One incarnation's worker, from load to settle. The account task statechart drives it
+ * (`load` in `loading`, `run` in `running`, `abort` + `settled` in `cancelling` and `failed`),
+ * and the supervisor keeps it after the task ends if the worker leaked, to know when it is gone.
+ *
+ * It lives outside the statechart because a worker outlives the states that observe it: the
+ * `running` state's invoke is stopped on `CANCEL`, yet the worker is still running until it
+ * settles, and a leaked one outlives the whole task.
+ *
+ * Private fields keep the account (and its credentials) out of `JSON.stringify`, so the handle
+ * is safe in a machine's context, in persisted snapshots and in inspection events.
+ */
+export class WorkerHandle {
+  readonly accountId: string;
+  readonly incarnation: number;
+  readonly log: Logger;
+  readonly #options: WorkerHandleOptions;
+  readonly #controller = new AbortController();
+  #account: Account | undefined;
+  #outcome: Promise<WorkerOutcome> | undefined;
+  #stopActor: (() => void) | undefined;
+  #settled = false;
+
+  constructor(options: WorkerHandleOptions) {
+    this.#options = options;
+    this.accountId = options.accountId;
+    this.incarnation = options.incarnation;
+    this.log = options.log;
+  }
+
+  /** True from `run()` until the worker settled. */
+  get alive(): boolean {
+    return this.#outcome !== undefined && !this.#settled;
+  }
+
+  /** True once `abort()` was called. */
+  get aborted(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** Loads the account the worker will receive. Rejects if it is missing or invalid. */
+  async load(signal: AbortSignal): Promise<void> {
+    this.#account = await this.#options.load(signal);
+  }
+
+  /** Starts the worker (once) and resolves when it resolves; rejects with what it threw. */
+  async run(): Promise<void> {
+    this.#outcome ??= this.#start();
+    const outcome = await this.#outcome;
+    if (!outcome.ok) throw outcome.error;
+  }
+
+  /** Resolves once the worker has settled either way; at once if it never started. */
+  async settled(): Promise<void> {
+    if (this.#outcome) await this.#outcome;
+  }
+
+  /** Tells the worker to stop: aborts its signal, and stops an actor-logic worker. */
+  abort(): void {
+    if (this.#controller.signal.aborted) return;
+    this.#controller.abort(new Error(`account ${this.accountId} task cancelled`));
+    this.#stopActor?.();
+  }
+
+  /** What inspection and snapshots see: never the account. */
+  toJSON(): { accountId: string; incarnation: number; alive: boolean } {
+    return { accountId: this.accountId, incarnation: this.incarnation, alive: this.alive };
+  }
+
+  #start(): Promise<WorkerOutcome> {
+    const account = this.#account;
+    if (!account || this.#controller.signal.aborted) return Promise.resolve({ ok: true });
+    const ctx: WorkerContext = { account, signal: this.#controller.signal, log: this.log, report: this.#report };
+    let logic: WorkerLogic;
+    try {
+      logic = this.#options.logicFor(account);
+    } catch (error) {
+      return Promise.resolve({ ok: false, error });
+    }
+    const outcome = typeof logic === 'function' ? runFunction(logic, ctx) : this.#runActor(logic, ctx);
+    return outcome.then((o) => {
+      this.#settled = true;
+      return o;
+    });
+  }
+
+  #report = (details: Record<string, unknown>): void => {
+    if (!this.#settled) this.#options.report(details);
+  };
+
+  // XState gives no way to observe a stopped actor settle: stop() is synchronous and final, so an
+  // actor-logic worker counts as settled the moment it is stopped.
+  #runActor(logic: AnyActorLogic, ctx: WorkerContext): Promise<WorkerOutcome> {
+    return new Promise((resolve) => {
+      const actor: AnyActorRef = createActor(logic, { input: ctx });
+      actor.subscribe({ complete: () => resolve({ ok: true }), error: (error) => resolve({ ok: false, error }) });
+      this.#stopActor = () => {
+        actor.stop();
+        resolve({ ok: true });
+      };
+      actor.start();
+    });
+  }
+}
+
+function runFunction(worker: (ctx: WorkerContext) => unknown, ctx: WorkerContext): Promise<WorkerOutcome> {
+  let result: unknown;
+  try {
+    result = worker(ctx);
+  } catch (error) {
+    return Promise.resolve({ ok: false, error });
+  }
+  return Promise.resolve(result).then(
+    (): WorkerOutcome => ({ ok: true }),
+    (error: unknown): WorkerOutcome => ({ ok: false, error }),
+  );
+}

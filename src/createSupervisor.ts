@@ -1,0 +1,112 @@
+import { createActor, type Actor, type AnyActorLogic } from 'xstate';
+import type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
+import type { WorkerLogic } from './actors/worker.js';
+import { StatevisorError } from './errors.js';
+import { defaultLogger, supervisorLogger } from './logging/redaction.js';
+import { supervisorMachine } from './machines/supervisor.js';
+import { memoryStore } from './persistence/memoryStore.js';
+import { createStatusModel, type StatusModel } from './status/statusBoard.js';
+import { subscribeBatched } from './status/subscribeBatched.js';
+import { waitForStatus } from './status/waitForStatus.js';
+import { Lifecycle } from './supervision/lifecycle.js';
+import * as commands from './supervision/commands.js';
+import { DEFAULT_RESTART_POLICY, resolveRestartPolicy } from './supervision/restartPolicy.js';
+import { Runtime } from './supervision/runtime.js';
+import type { ShutdownStats } from './supervision/shutdownStats.js';
+import { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
+
+/** A running supervisor: commands, status, and shutdown. See the README for the guarantees. */
+export interface Supervisor {
+  /** Loads the store and spawns every enabled account. Rejects if the store cannot be read. */
+  start(): Promise<void>;
+  /** Persists, then starts if enabled. Duplicate id → `AccountExistsError`; bad input → `InvalidAccountError`. */
+  add(account: AccountInput): Promise<AccountStatus>;
+  /** Cancels the old task, waits until it is cleaned, persists, starts the new one. */
+  update(id: string, patch: Partial<AccountInput>): Promise<AccountStatus>;
+  /** Cancels, waits until cleaned, deletes. Unknown id → `AccountNotFoundError`. */
+  remove(id: string): Promise<void>;
+  enable(id: string): Promise<AccountStatus>;
+  disable(id: string): Promise<AccountStatus>;
+  /** Cancels and starts a new incarnation; also resumes a suspended account. */
+  restart(id: string): Promise<AccountStatus>;
+  status(id: string): AccountStatus | undefined;
+  list(): AccountStatus[];
+  /** Calls `listener` with every status after changes, at most once per microtask. Returns the unsubscribe. */
+  subscribe(listener: (all: AccountStatus[]) => void): () => void;
+  /** Resolves with the first status of `id` that matches; rejects with `WaitTimeoutError` or `AccountNotFoundError` (removed). */
+  waitFor(id: string, state: AccountState | ((s: AccountStatus) => boolean), opts?: { timeoutMs?: number }): Promise<AccountStatus>;
+  /** Graceful shutdown; a second call returns the same promise. */
+  shutdown(opts?: { timeoutMs?: number }): Promise<ShutdownStats>;
+  /** Resolves when the supervisor has stopped, by `shutdown()` or by escalation (then `stats.error` is set). */
+  readonly done: Promise<ShutdownStats>;
+  /** The status read model (`@xstate/store`) the API, CLI and metrics read. */
+  readonly statusModel: StatusModel;
+  /** The root actor. */
+  readonly actor: Actor<typeof supervisorMachine>;
+}
+
+/**
+ * Creates a supervisor. Nothing runs until `start()`.
+ *
+ * @example
+ * ```ts
+ * const supervisor = createSupervisor({ worker: async ({ signal }) => { await once(signal, 'abort'); } });
+ * await supervisor.start();
+ * await supervisor.add({ id: 'a', credentials: 'token' });
+ * await supervisor.waitFor('a', 'running');
+ * await supervisor.shutdown();
+ * ```
+ */
+export function createSupervisor(options: SupervisorOptions): Supervisor {
+  const logicFor = chooseLogic(options);
+  const store = options.store ?? memoryStore();
+  const logger = supervisorLogger(options.logger ?? defaultLogger());
+  const statusModel = createStatusModel();
+  const runtime = new Runtime({
+    store,
+    logicFor,
+    policy: resolveRestartPolicy(DEFAULT_RESTART_POLICY, options.restart),
+    cancelTimeoutMs: options.cancelTimeoutMs ?? SUPERVISOR_DEFAULTS.cancelTimeoutMs,
+    loadTimeoutMs: options.loadTimeoutMs ?? SUPERVISOR_DEFAULTS.loadTimeoutMs,
+    logger,
+    inspect: options.inspect,
+    status: statusModel,
+    random: options.random ?? Math.random,
+  });
+  const defaultShutdownTimeoutMs = options.shutdownTimeoutMs ?? SUPERVISOR_DEFAULTS.shutdownTimeoutMs;
+  const actor = createActor(supervisorMachine, {
+    input: { runtime, defaultShutdownTimeoutMs },
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  });
+  runtime.root = actor;
+  const lifecycle = new Lifecycle(runtime, actor, store.close.bind(store));
+  const waitTimeoutMs = options.waitTimeoutMs ?? SUPERVISOR_DEFAULTS.waitTimeoutMs;
+
+  return {
+    start: () => lifecycle.start(),
+    add: (account) => commands.addAccount(runtime, account),
+    update: (id, patch) => commands.updateAccount(runtime, id, patch),
+    remove: (id) => commands.removeAccount(runtime, id),
+    enable: (id) => commands.enableAccount(runtime, id),
+    disable: (id) => commands.disableAccount(runtime, id),
+    restart: (id) => commands.restartAccount(runtime, id),
+    status: (id) => statusModel.getSnapshot().context.statuses.get(id),
+    list: () => [...statusModel.getSnapshot().context.statuses.values()],
+    subscribe: (listener) => subscribeBatched(statusModel, listener),
+    waitFor: (id, state, opts) => waitForStatus(runtime, statusModel, id, state, opts?.timeoutMs ?? waitTimeoutMs),
+    shutdown: (opts) => lifecycle.shutdown(opts?.timeoutMs ?? defaultShutdownTimeoutMs),
+    done: lifecycle.done,
+    statusModel,
+    actor,
+  };
+}
+
+function chooseLogic(options: SupervisorOptions): (account: Account) => WorkerLogic {
+  const { worker, workerFor } = options;
+  if ((worker === undefined) === (workerFor === undefined)) {
+    throw new StatevisorError('INVALID_OPTIONS', 'createSupervisor() needs exactly one of the options "worker" and "workerFor".');
+  }
+  if (workerFor) return workerFor;
+  const fixed = worker as WorkerLogic | AnyActorLogic;
+  return () => fixed;
+}

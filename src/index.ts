@@ -1,0 +1,31 @@
+/**
+ * statevisor: a supervisor for long-lived per-account tasks, built on XState v5.
+ *
+ * @example
+ * ```ts
+ * import { createSupervisor } from 'statevisor';
+ * const supervisor = createSupervisor({ worker });
+ * await supervisor.start();
+ * ```
+ * @packageDocumentation
+ */
+export { createSupervisor, type Supervisor } from './createSupervisor.js';
+export { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
+export type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
+export type { Worker, WorkerContext, WorkerLogic } from './actors/worker.js';
+export type { TaskError } from './actors/describeError.js';
+export {
+  DEFAULT_RESTART_POLICY,
+  resolveRestartPolicy,
+  type RestartPolicy,
+  type RestartPolicyInput,
+} from './supervision/restartPolicy.js';
+export { backoffDelay } from './supervision/backoff.js';
+export { decideRestart, type RestartDecision } from './supervision/decideRestart.js';
+export type { ShutdownStats } from './supervision/shutdownStats.js';
+export { accountTaskMachine, type AccountTaskInput, type AccountTaskOutput, type TaskEndReason } from './machines/accountTask.js';
+export { supervisorMachine } from './machines/supervisor.js';
+export type { AccountStore, SupervisionRecord } from './persistence/accountStore.js';
+export { memoryStore } from './persistence/memoryStore.js';
+export { REDACT_PATHS, defaultLogger } from './logging/redaction.js';
+export * from './errors.js';

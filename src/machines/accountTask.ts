@@ -1,0 +1,197 @@
+/**
+ * The lifecycle of one account task: one incarnation of one account's worker.
+ *
+ * ```
+ * loading ──load ok──▶ running ──worker resolves──▶ cleaned (completed)
+ *    │                   │  └──worker throws──▶ failed ──settled / deadline──▶ cleaned (failed)
+ *    │ error / timeout ──┼───────────────────────▲
+ *    │                   └──CANCEL──▶ cancelling ──settled──▶ cleaned (cancelled)
+ *    └──CANCEL──▶ cleaned (cancelled)             └──cancelTimeout──▶ cleaned (cancelled, forced: the worker leaked)
+ * ```
+ *
+ * Each task runs as a standalone actor (its own actor system), not as a child of the supervisor's
+ * root: see the header of `supervisor.ts` for why. Cancellation is an event (`CANCEL`), never
+ * `actor.stop()`, which runs no exit actions and would skip `cancelling` (xstate-facts.md, fact 1).
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import type { WorkerHandle } from '../actors/workerHandle.js';
+import { describeError, type TaskError } from '../actors/describeError.js';
+import { LoadTimeoutError } from '../errors.js';
+
+/** Why a task ended. */
+export type TaskEndReason = 'completed' | 'cancelled' | 'failed';
+
+/** What the supervisor passes to each task. */
+export interface AccountTaskInput {
+  worker: WorkerHandle;
+  loadTimeoutMs: number;
+  cancelTimeoutMs: number;
+}
+
+/** The task's context: plain data plus the worker handle, which serialises without the account. */
+export interface AccountTaskContext extends AccountTaskInput {
+  accountId: string;
+  incarnation: number;
+  reason: TaskEndReason | undefined;
+  forced: boolean;
+  error: TaskError | undefined;
+  startedAt: number;
+  endedAt: number | undefined;
+}
+
+/** The task's output once `cleaned`. `forced` means the worker ignored cancellation and may still be alive. */
+export interface AccountTaskOutput {
+  accountId: string;
+  incarnation: number;
+  reason: TaskEndReason;
+  forced: boolean;
+  error?: TaskError;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** The one event a task accepts from outside. */
+export type AccountTaskEvent = { type: 'CANCEL' };
+
+function initialContext({ input }: { input: AccountTaskInput }): AccountTaskContext {
+  return {
+    ...input,
+    accountId: input.worker.accountId,
+    incarnation: input.worker.incarnation,
+    reason: undefined,
+    forced: false,
+    error: undefined,
+    startedAt: Date.now(),
+    endedAt: undefined,
+  };
+}
+
+function workerOf({ context }: { context: AccountTaskContext }): WorkerHandle {
+  return context.worker;
+}
+
+// Named actions are typed with the task's own events; the actor error events reach them too.
+function thrownBy(event: object): unknown {
+  return 'error' in event ? event.error : undefined;
+}
+
+function taskOutput({ context }: { context: AccountTaskContext }): AccountTaskOutput {
+  return {
+    accountId: context.accountId,
+    incarnation: context.incarnation,
+    reason: context.reason ?? 'failed',
+    forced: context.forced,
+    ...(context.error ? { error: context.error } : {}),
+    startedAt: context.startedAt,
+    endedAt: context.endedAt ?? Date.now(),
+  };
+}
+
+/**
+ * The account task statechart. Top-level states are exactly `loading`, `running`,
+ * `cancelling`, `failed` and `cleaned` (final).
+ *
+ * @example
+ * ```ts
+ * const task = createActor(accountTaskMachine, { input: { worker: handle, loadTimeoutMs: 10_000, cancelTimeoutMs: 5_000 } });
+ * task.subscribe({ complete: () => console.log(task.getSnapshot().output) });
+ * task.start();
+ * task.send({ type: 'CANCEL' });
+ * ```
+ */
+export const accountTaskMachine = setup({
+  types: {
+    input: {} as AccountTaskInput,
+    context: {} as AccountTaskContext,
+    events: {} as AccountTaskEvent,
+    output: {} as AccountTaskOutput,
+  },
+  actors: {
+    loadAccount: fromPromise<void, WorkerHandle>(({ input, signal }) => input.load(signal)),
+    runWorker: fromPromise<void, WorkerHandle>(({ input }) => input.run()),
+    awaitSettled: fromPromise<void, WorkerHandle>(({ input }) => input.settled()),
+  },
+  delays: {
+    loadTimeout: ({ context }) => context.loadTimeoutMs,
+    cancelTimeout: ({ context }) => context.cancelTimeoutMs,
+  },
+  actions: {
+    recordError: assign({ error: ({ event }) => describeError(thrownBy(event)) }),
+    recordLoadTimeout: assign({
+      error: ({ context }) => describeError(new LoadTimeoutError(context.accountId, context.loadTimeoutMs)),
+    }),
+    endAs: assign((_, params: { reason: TaskEndReason }) => ({ reason: params.reason })),
+    markForced: assign({ forced: true }),
+    markEnded: assign({ endedAt: () => Date.now() }),
+    abortWorker: ({ context }) => context.worker.abort(),
+    logFailure: ({ context }) =>
+      context.worker.log.warn({ err: context.error }, `account ${context.accountId} task failed: ${context.error?.message ?? 'unknown error'}`),
+    warnLeaked: ({ context }) =>
+      context.worker.log.warn(
+        { cancelTimeoutMs: context.cancelTimeoutMs },
+        `account ${context.accountId}: worker ignored cancellation for ${context.cancelTimeoutMs} ms and is still alive (leaked)`,
+      ),
+  },
+}).createMachine({
+  id: 'accountTask',
+  context: initialContext,
+  initial: 'loading',
+  states: {
+    loading: {
+      invoke: {
+        id: 'loadAccount',
+        src: 'loadAccount',
+        input: workerOf,
+        onDone: { target: 'running' },
+        onError: { target: 'failed', actions: 'recordError' },
+      },
+      after: { loadTimeout: { target: 'failed', actions: 'recordLoadTimeout' } },
+      on: { CANCEL: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'cancelled' } } } },
+    },
+    running: {
+      invoke: {
+        id: 'runWorker',
+        src: 'runWorker',
+        input: workerOf,
+        onDone: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'completed' } } },
+        onError: { target: 'failed', actions: 'recordError' },
+      },
+      on: { CANCEL: { target: 'cancelling' } },
+    },
+    cancelling: {
+      entry: 'abortWorker',
+      invoke: {
+        id: 'awaitCancelled',
+        src: 'awaitSettled',
+        input: workerOf,
+        onDone: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'cancelled' } } },
+      },
+      after: {
+        cancelTimeout: {
+          target: 'cleaned',
+          actions: [{ type: 'endAs', params: { reason: 'cancelled' } }, 'markForced', 'warnLeaked'],
+        },
+      },
+    },
+    failed: {
+      entry: ['logFailure', 'abortWorker'],
+      invoke: {
+        id: 'awaitFailed',
+        src: 'awaitSettled',
+        input: workerOf,
+        onDone: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'failed' } } },
+      },
+      after: {
+        cancelTimeout: {
+          target: 'cleaned',
+          actions: [{ type: 'endAs', params: { reason: 'failed' } }, 'markForced', 'warnLeaked'],
+        },
+      },
+    },
+    cleaned: {
+      type: 'final',
+      entry: 'markEnded',
+    },
+  },
+  output: taskOutput,
+});

@@ -1,0 +1,35 @@
+import type { AccountState, AccountStatus } from '../account.js';
+import { AccountNotFoundError, WaitTimeoutError } from '../errors.js';
+import type { Runtime } from '../supervision/runtime.js';
+import type { StatusModel } from './statusBoard.js';
+
+/**
+ * Resolves with the first status of `id` (the current one included) that is in `state` or
+ * satisfies the predicate. Rejects with `WaitTimeoutError` after `timeoutMs`, or with
+ * `AccountNotFoundError` if the account is removed while waiting.
+ */
+export function waitForStatus(
+  runtime: Runtime,
+  model: StatusModel,
+  id: string,
+  state: AccountState | ((s: AccountStatus) => boolean),
+  timeoutMs: number,
+): Promise<AccountStatus> {
+  const matches = typeof state === 'function' ? state : (s: AccountStatus) => s.state === state;
+  const current = model.getSnapshot().context.statuses.get(id);
+  if (current && matches(current)) return Promise.resolve(current);
+  return new Promise((resolve, reject) => {
+    let last = current;
+    const settle = (fn: () => void) => {
+      clearTimeout(timer);
+      unwatch();
+      fn();
+    };
+    const timer = setTimeout(() => settle(() => reject(new WaitTimeoutError(id, timeoutMs, last?.state))), timeoutMs);
+    const unwatch = runtime.watch(id, (status) => {
+      if (!status) return settle(() => reject(new AccountNotFoundError(id)));
+      last = status;
+      if (matches(status)) settle(() => resolve(status));
+    });
+  });
+}

@@ -1,0 +1,140 @@
+import type { AccountStatus } from '../account.js';
+import { applyAccountPatch, parseAccountInput } from '../accountSchema.js';
+import { AccountDisabledError, AccountExistsError, AccountNotFoundError, NotStartedError, ShuttingDownError } from '../errors.js';
+import type { AccountSlot } from './accountSlot.js';
+import { resolveRestartPolicy } from './restartPolicy.js';
+import type { Runtime } from './runtime.js';
+
+/*
+ * The account commands. Each validates first (bad input changes nothing), then runs in the
+ * account's serial queue, so commands for one account apply in the order received and a command
+ * that needs the old task gone waits until it is `cleaned`. Each persists before it resolves; if
+ * the store refuses, the command rejects and the account keeps (or gets back) what the store holds.
+ */
+
+/** Persists a new account and starts it if enabled. */
+export async function addAccount(rt: Runtime, input: unknown): Promise<AccountStatus> {
+  assertOpen(rt);
+  const account = parseAccountInput(input);
+  if (rt.slots.has(account.id)) throw new AccountExistsError(account.id);
+  const slot = rt.createSlot(account);
+  return slot.serial(async () => {
+    try {
+      await rt.options.store.put(account);
+    } catch (err) {
+      slot.removed = true;
+      rt.slots.delete(account.id);
+      throw err;
+    }
+    rt.startTask(slot);
+    return published(rt, slot);
+  });
+}
+
+/** Cancels the old task, waits until it is cleaned, persists the patched account, starts the new one. */
+export async function updateAccount(rt: Runtime, id: string, patch: unknown): Promise<AccountStatus> {
+  const slot = slotFor(rt, id);
+  return slot.serial(async () => {
+    assertLive(rt, slot);
+    const next = applyAccountPatch(slot.account, patch);
+    await rt.stopTask(slot);
+    await persistOrRestore(rt, slot, () => rt.options.store.put(next));
+    slot.account = next;
+    slot.policy = resolveRestartPolicy(rt.options.policy, next.restart);
+    freshStart(rt, slot);
+    return published(rt, slot);
+  });
+}
+
+/** Cancels the task, waits until it is cleaned, deletes the account. */
+export async function removeAccount(rt: Runtime, id: string): Promise<void> {
+  const slot = slotFor(rt, id);
+  return slot.serial(async () => {
+    assertLive(rt, slot);
+    await rt.stopTask(slot);
+    await persistOrRestore(rt, slot, () => rt.options.store.delete(id));
+    slot.removed = true;
+    rt.slots.delete(id);
+    rt.unpublish(id);
+  });
+}
+
+/** Enables and starts a disabled account; an enabled one is left as it is. */
+export async function enableAccount(rt: Runtime, id: string): Promise<AccountStatus> {
+  const slot = slotFor(rt, id);
+  return slot.serial(async () => {
+    assertLive(rt, slot);
+    if (slot.enabled) return published(rt, slot);
+    const next = { ...slot.account, enabled: true };
+    await rt.options.store.put(next);
+    slot.account = next;
+    freshStart(rt, slot);
+    return published(rt, slot);
+  });
+}
+
+/** Cancels the task, waits until it is cleaned, and persists the account as disabled. */
+export async function disableAccount(rt: Runtime, id: string): Promise<AccountStatus> {
+  const slot = slotFor(rt, id);
+  return slot.serial(async () => {
+    assertLive(rt, slot);
+    if (!slot.enabled) return published(rt, slot);
+    const next = { ...slot.account, enabled: false };
+    await rt.stopTask(slot);
+    await persistOrRestore(rt, slot, () => rt.options.store.put(next));
+    slot.account = next;
+    return published(rt, slot);
+  });
+}
+
+/** Cancels the task, waits until it is cleaned, and starts a new incarnation; resumes a suspended account. */
+export async function restartAccount(rt: Runtime, id: string): Promise<AccountStatus> {
+  const slot = slotFor(rt, id);
+  return slot.serial(async () => {
+    assertLive(rt, slot);
+    if (!slot.enabled) throw new AccountDisabledError(id);
+    await rt.stopTask(slot);
+    freshStart(rt, slot);
+    return published(rt, slot);
+  });
+}
+
+function freshStart(rt: Runtime, slot: AccountSlot): void {
+  const wasSuspended = slot.suspended !== undefined || slot.memory.history.length > 0;
+  slot.resetSupervision();
+  if (wasSuspended) rt.saveSupervision(slot);
+  rt.startTask(slot);
+}
+
+async function persistOrRestore(rt: Runtime, slot: AccountSlot, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    // The store still holds the old account: run it again as it was.
+    rt.startTask(slot);
+    rt.publish(slot);
+    throw err;
+  }
+}
+
+function published(rt: Runtime, slot: AccountSlot): AccountStatus {
+  rt.publish(slot);
+  return slot.published!;
+}
+
+function assertOpen(rt: Runtime): void {
+  if (rt.phase === 'idle' || rt.phase === 'starting') throw new NotStartedError();
+  if (rt.phase !== 'running') throw new ShuttingDownError();
+}
+
+function slotFor(rt: Runtime, id: string): AccountSlot {
+  assertOpen(rt);
+  const slot = rt.slots.get(id);
+  if (!slot) throw new AccountNotFoundError(id);
+  return slot;
+}
+
+function assertLive(rt: Runtime, slot: AccountSlot): void {
+  if (rt.phase !== 'running') throw new ShuttingDownError();
+  if (slot.removed) throw new AccountNotFoundError(slot.id);
+}

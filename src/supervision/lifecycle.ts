@@ -1,0 +1,81 @@
+import type { Actor } from 'xstate';
+import { ShuttingDownError } from '../errors.js';
+import type { supervisorMachine } from '../machines/supervisor.js';
+import type { Runtime } from './runtime.js';
+import { emptyStats, type ShutdownStats } from './shutdownStats.js';
+import { withTimeout } from './withTimeout.js';
+
+/**
+ * The supervisor's own start and stop around the root actor: `start()` once, `shutdown()` once
+ * (later calls get the same promise), and `done` for whoever needs to know it stopped, including
+ * by escalation. Closing the store is the last step of every stop.
+ */
+export class Lifecycle {
+  readonly done: Promise<ShutdownStats>;
+  #resolveDone!: (stats: ShutdownStats) => void;
+  #started: Promise<void> | undefined;
+  #shutdown: Promise<ShutdownStats> | undefined;
+  #deadline = 0;
+  readonly #runtime: Runtime;
+  readonly #actor: Actor<typeof supervisorMachine>;
+  readonly #closeStore: () => Promise<void>;
+
+  constructor(runtime: Runtime, actor: Actor<typeof supervisorMachine>, closeStore: () => Promise<void>) {
+    this.#runtime = runtime;
+    this.#actor = actor;
+    this.#closeStore = closeStore;
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+    actor.subscribe({ complete: () => void this.#onStopped() });
+  }
+
+  start(): Promise<void> {
+    this.#started ??= new Promise<void>((resolve, reject) => {
+      if (this.#shutdown) return reject(new ShuttingDownError());
+      const sub = this.#actor.subscribe((snapshot) => {
+        if (snapshot.value === 'running') resolve();
+        else if (snapshot.status === 'done' || snapshot.value === 'shuttingDown') {
+          const startError: unknown = snapshot.context.startError;
+          reject(startError ?? new ShuttingDownError());
+        } else return;
+        sub.unsubscribe();
+      });
+      this.#actor.start();
+    });
+    return this.#started;
+  }
+
+  shutdown(timeoutMs: number): Promise<ShutdownStats> {
+    this.#shutdown ??= this.#beginShutdown(timeoutMs);
+    return this.#shutdown;
+  }
+
+  async #beginShutdown(timeoutMs: number): Promise<ShutdownStats> {
+    this.#deadline = Date.now() + timeoutMs;
+    if (!this.#started) {
+      this.#runtime.phase = 'stopped';
+      await this.#close();
+      this.#resolveDone(emptyStats());
+    } else if (this.#actor.getSnapshot().status === 'active') {
+      this.#actor.send({ type: 'SHUTDOWN', timeoutMs });
+    }
+    return this.done;
+  }
+
+  async #onStopped(): Promise<void> {
+    const output = this.#actor.getSnapshot().output;
+    if (!this.#deadline) this.#deadline = Date.now();
+    await this.#close();
+    this.#resolveDone(output?.stats ?? emptyStats());
+  }
+
+  // Supervision writes and the store's close get what is left of the deadline, at least 250 ms:
+  // acknowledged commands are already durable, so this only flushes supervision state.
+  async #close(): Promise<void> {
+    const budget = Math.max(this.#deadline - Date.now(), 250);
+    const log = this.#runtime.log;
+    const flushed = await withTimeout(this.#runtime.flushWrites(), budget);
+    if (!flushed.ok) log.error({ budgetMs: budget }, 'supervision state writes did not finish in time');
+    const closed = await withTimeout(this.#closeStore(), Math.max(this.#deadline - Date.now(), 250));
+    if (!closed.ok) log.error({ err: closed.error }, 'closing the account store failed or timed out');
+  }
+}

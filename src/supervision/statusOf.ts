@@ -1,0 +1,28 @@
+import type { AccountStatus } from '../account.js';
+import type { TaskError } from '../actors/describeError.js';
+import type { AccountSlot } from './accountSlot.js';
+
+/** The part of an error a status, an API or a persisted record shows: no stack. */
+export function publicError(error: TaskError): { message: string; code?: string } {
+  return error.code === undefined ? { message: error.message } : { message: error.message, code: error.code };
+}
+
+/** Builds an account's status from its slot; `since` moves only when `state` changes. */
+export function statusOf(slot: AccountSlot, leaked: boolean): AccountStatus {
+  const state = slot.state(leaked);
+  const previous = slot.published;
+  const status: AccountStatus = {
+    id: slot.id,
+    enabled: slot.enabled,
+    state,
+    incarnation: slot.incarnation,
+    restarts: slot.restarts,
+    since: previous && previous.state === state ? previous.since : Date.now(),
+  };
+  if (leaked) status.leaked = true;
+  if (slot.lastError) status.lastError = publicError(slot.lastError);
+  if (slot.backoff && state === 'backoff') status.nextRestartAt = slot.backoff.at;
+  if (slot.suspended && state === 'suspended') status.suspendedBecause = slot.suspended.cause;
+  if (slot.report) status.report = slot.report;
+  return status;
+}

@@ -1,0 +1,27 @@
+/** The result of {@link withTimeout}: never a rejection. */
+export type Bounded<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean };
+
+/**
+ * Waits for `promise` at most `ms` milliseconds and never rejects; the timer is cleared either way.
+ *
+ * @example
+ * ```ts
+ * const r = await withTimeout(store.close(), 1_000);
+ * if (!r.ok) log.error({ err: r.error }, 'close failed or timed out');
+ * ```
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<Bounded<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Bounded<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: new Error(`timed out after ${ms} ms`), timedOut: true }), ms);
+  });
+  const settled = promise.then(
+    (value): Bounded<T> => ({ ok: true, value }),
+    (error: unknown): Bounded<T> => ({ ok: false, error, timedOut: false }),
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

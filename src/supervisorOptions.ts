@@ -1,0 +1,47 @@
+import type { AnyActorLogic, InspectionEvent, Observer } from 'xstate';
+import type { Logger } from 'pino';
+import type { Account } from './account.js';
+import type { Worker } from './actors/worker.js';
+import type { AccountStore } from './persistence/accountStore.js';
+import type { RestartPolicyInput } from './supervision/restartPolicy.js';
+
+/**
+ * Options of `createSupervisor()`. Give exactly one of `worker` and `workerFor`.
+ *
+ * @example
+ * ```ts
+ * createSupervisor({ worker, store: memoryStore(), restart: { type: 'transient' }, cancelTimeoutMs: 2_000 });
+ * ```
+ */
+export interface SupervisorOptions {
+  /** The worker every account runs. */
+  worker?: Worker | AnyActorLogic;
+  /** Chooses a worker per account (called once per incarnation, after the account is loaded). */
+  workerFor?: (account: Account) => Worker | AnyActorLogic;
+  /** Where accounts and supervision state live. Default: {@link SUPERVISOR_DEFAULTS}.store, a new `memoryStore()`. */
+  store?: AccountStore;
+  /** The supervisor's restart policy; accounts may override parts of it. Default: `DEFAULT_RESTART_POLICY`. */
+  restart?: RestartPolicyInput;
+  /** How long a cancelled (or failed) worker may take to settle before it is reported leaked. Default 5000. */
+  cancelTimeoutMs?: number;
+  /** How long a task may spend in `loading`. Default 10000. */
+  loadTimeoutMs?: number;
+  /** `shutdown()`'s deadline when none is passed, and the deadline of an escalation shutdown. Default 10000. */
+  shutdownTimeoutMs?: number;
+  /** `waitFor()`'s deadline when none is passed. Default 30000. */
+  waitTimeoutMs?: number;
+  /** pino logger; each task gets a child with `accountId` and `incarnation`. Default: pino at `info` to stdout. */
+  logger?: Logger;
+  /** XState inspection observer, passed to the root and to every account task. Default: none (no cost). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Source of randomness for backoff jitter, for reproducible tests. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Every default of {@link SupervisorOptions}, in one place. */
+export const SUPERVISOR_DEFAULTS = Object.freeze({
+  cancelTimeoutMs: 5_000,
+  loadTimeoutMs: 10_000,
+  shutdownTimeoutMs: 10_000,
+  waitTimeoutMs: 30_000,
+});
