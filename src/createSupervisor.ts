@@ -3,6 +3,7 @@ import type { Account, AccountInput, AccountState, AccountStatus } from './accou
 import type { WorkerLogic } from './actors/worker.js';
 import { StatevisorError } from './errors.js';
 import { defaultLogger, supervisorLogger } from './logging/redaction.js';
+import { liveRef } from './machines/liveRef.js';
 import { supervisorMachine } from './machines/supervisor.js';
 import { memoryStore } from './persistence/memoryStore.js';
 import { createStatusModel, type StatusModel } from './status/statusBoard.js';
@@ -75,7 +76,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   });
   const defaultShutdownTimeoutMs = options.shutdownTimeoutMs ?? SUPERVISOR_DEFAULTS.shutdownTimeoutMs;
   const actor = createActor(supervisorMachine, {
-    input: { runtime, defaultShutdownTimeoutMs },
+    input: { runtime: liveRef(runtime), defaultShutdownTimeoutMs },
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
   runtime.root = actor;

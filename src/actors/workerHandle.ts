@@ -33,7 +33,6 @@ export interface WorkerHandleOptions {
 export class WorkerHandle {
   readonly accountId: string;
   readonly incarnation: number;
-  readonly log: Logger;
   readonly #options: WorkerHandleOptions;
   readonly #controller = new AbortController();
   #account: Account | undefined;
@@ -45,7 +44,11 @@ export class WorkerHandle {
     this.#options = options;
     this.accountId = options.accountId;
     this.incarnation = options.incarnation;
-    this.log = options.log;
+  }
+
+  /** The task's child logger (a getter, so snapshots do not copy it). */
+  get log(): Logger {
+    return this.#options.log;
   }
 
   /** True from `run()` until the worker settled. */

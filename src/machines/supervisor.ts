@@ -50,6 +50,7 @@ import type { TaskError } from '../actors/describeError.js';
 import type { RestartDecision } from '../supervision/decideRestart.js';
 import type { ShutdownStats } from '../supervision/shutdownStats.js';
 import type { AccountTaskOutput } from './accountTask.js';
+import type { LiveRef } from './liveRef.js';
 
 /** A task ended without a command: the supervisor must decide what follows. */
 export type TaskEndedEvent = { type: 'TASK_ENDED'; accountId: string; incarnation: number; output: AccountTaskOutput; ranMs: number };
@@ -83,7 +84,7 @@ export interface SupervisorRuntime {
 
 /** Input of the root machine. */
 export interface SupervisorInput {
-  runtime: SupervisorRuntime;
+  runtime: LiveRef<SupervisorRuntime>;
   /** Used when the supervisor shuts itself down (escalation). */
   defaultShutdownTimeoutMs: number;
 }
@@ -95,7 +96,7 @@ interface SupervisorContext extends SupervisorInput {
 }
 
 function runtimeOf({ context }: { context: SupervisorContext }): SupervisorRuntime {
-  return context.runtime;
+  return context.runtime.current;
 }
 
 /** What the root machine ends with. */
@@ -134,26 +135,26 @@ export const supervisorMachine = setup({
   },
   actions: {
     decide: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'TASK_ENDED') enqueue.raise(context.runtime.decide(event));
+      if (event.type === 'TASK_ENDED') enqueue.raise(context.runtime.current.decide(event));
     }),
     scheduleRestart: ({ context, event }) => {
-      if (event.type === 'RESTART_SCHEDULED') context.runtime.scheduleRestart(event);
+      if (event.type === 'RESTART_SCHEDULED') context.runtime.current.scheduleRestart(event);
     },
     suspendAccount: ({ context, event }) => {
-      if (event.type === 'SUSPENDED') context.runtime.suspend(event);
+      if (event.type === 'SUSPENDED') context.runtime.current.suspend(event);
     },
     recordFinished: ({ context, event }) => {
-      if (event.type === 'TASK_FINISHED') context.runtime.finish(event);
+      if (event.type === 'TASK_FINISHED') context.runtime.current.finish(event);
     },
     recordEscalation: ({ context, event }) => {
-      if (event.type === 'ESCALATED') context.runtime.escalate(event);
+      if (event.type === 'ESCALATED') context.runtime.current.escalate(event);
     },
     acceptShutdownTimeout: assign({
       shutdownTimeoutMs: ({ context, event }) => (event.type === 'SHUTDOWN' ? event.timeoutMs : context.shutdownTimeoutMs),
     }),
-    stopAccepting: ({ context }) => context.runtime.stopAccepting(),
+    stopAccepting: ({ context }) => context.runtime.current.stopAccepting(),
     recordStats: assign({ stats: ({ event }) => (event as unknown as { output: ShutdownStats }).output }),
-    forceRemaining: assign({ stats: ({ context }) => context.runtime.forceRemaining() }),
+    forceRemaining: assign({ stats: ({ context }) => context.runtime.current.forceRemaining() }),
     recordStartError: assign({ startError: ({ event }) => (event as unknown as { error: unknown }).error }),
   },
 }).createMachine({

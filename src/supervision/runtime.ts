@@ -129,7 +129,7 @@ export class Runtime implements SupervisorRuntime {
       resolveEnded(output);
     };
     actor.subscribe({
-      next: (snapshot) => this.onTaskState(slot, task, snapshot.value),
+      next: (snapshot) => this.onTaskState(slot, task, snapshot.value, snapshot.context.error),
       complete: () => finish(actor.getSnapshot().output ?? brokenOutput(slot, task, 'task ended without output')),
       error: (err) => finish(brokenOutput(slot, task, err)),
     });
@@ -145,10 +145,11 @@ export class Runtime implements SupervisorRuntime {
     return checked.account;
   }
 
-  private onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state']): void {
+  private onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state'], error: TaskError | undefined): void {
     if (slot.task !== task || task.state === value) return;
     task.state = value;
     if (value === 'running') task.runningSince = Date.now();
+    if (value === 'failed' && error) slot.lastError = error;
     if (value !== 'cleaned') this.publish(slot);
   }
 

@@ -18,7 +18,8 @@ export async function startSupervisor(
   options: Partial<SupervisorOptions> = {},
   cw: ControllableWorker = controllableWorker(),
 ): Promise<{ sup: Supervisor; cw: ControllableWorker }> {
-  const sup = createSupervisor({ logger: silent, ...FAST, ...options, worker: options.worker ?? cw.worker });
+  const worker = options.workerFor ? {} : { worker: options.worker ?? cw.worker };
+  const sup = createSupervisor({ logger: silent, ...FAST, ...options, ...worker });
   await sup.start();
   return { sup, cw };
 }
