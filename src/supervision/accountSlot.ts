@@ -25,11 +25,9 @@ export interface LiveTask {
 export type SuspendCause = 'intensity' | 'nonRetryable';
 
 /**
- * Everything the supervisor holds for one account, outside any XState snapshot.
- *
- * Commands and scheduled restarts for the account run one after another through `serial()`, in
- * the order they arrived: this per-account queue is what makes "at no instant two workers of one
- * account" hold while an update, a restart and a backoff timer race each other.
+ * Everything the supervisor holds for one account, outside any XState snapshot. A slot lives from
+ * the `add` (or the start) that created it until the `remove` that deleted it; commands reach it
+ * through the runtime's per-account queue (`Runtime.serial`), which outlives slots.
  */
 export class AccountSlot {
   readonly id: string;
@@ -49,7 +47,6 @@ export class AccountSlot {
   report: Record<string, unknown> | undefined;
   /** The last published status, for `since`. */
   published: AccountStatus | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(account: Account, policy: RestartPolicy) {
     this.id = account.id;
@@ -68,13 +65,6 @@ export class AccountSlot {
 
   get enabled(): boolean {
     return this.#account.enabled;
-  }
-
-  /** Runs `fn` after every earlier command of this account settled. */
-  serial<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.#queue.then(fn);
-    this.#queue = run.then(noop, noop);
-    return run;
   }
 
   /** Forgets suspension and restart history: an operator's command gives the account a fresh start. */
@@ -98,5 +88,3 @@ export class AccountSlot {
     return { id: this.id, incarnation: this.incarnation };
   }
 }
-
-function noop(): void {}

@@ -6,26 +6,22 @@ import { resolveRestartPolicy } from './restartPolicy.js';
 import type { Runtime } from './runtime.js';
 
 /*
- * The account commands. Each validates first (bad input changes nothing), then runs in the
- * account's serial queue, so commands for one account apply in the order received and a command
- * that needs the old task gone waits until it is `cleaned`. Each persists before it resolves; if
- * the store refuses, the command rejects and the account keeps (or gets back) what the store holds.
+ * The account commands. Each runs in the account's queue (`Runtime.serial`), so commands for one
+ * account apply in the order received and a command that needs the old task gone waits until it
+ * is `cleaned`. Each validates before it touches anything (bad input changes nothing) and persists
+ * before it resolves; if the store refuses, the command rejects and the account keeps (or gets
+ * back) what the store holds.
  */
 
 /** Persists a new account and starts it if enabled. */
 export async function addAccount(rt: Runtime, input: unknown): Promise<AccountStatus> {
   assertOpen(rt);
   const account = parseAccountInput(input);
-  if (rt.slots.has(account.id)) throw new AccountExistsError(account.id);
-  const slot = rt.createSlot(account);
-  return slot.serial(async () => {
-    try {
-      await rt.options.store.put(account);
-    } catch (err) {
-      slot.removed = true;
-      rt.slots.delete(account.id);
-      throw err;
-    }
+  return rt.serial(account.id, async () => {
+    assertRunning(rt);
+    if (rt.slots.has(account.id)) throw new AccountExistsError(account.id);
+    await rt.options.store.put(account);
+    const slot = rt.createSlot(account);
     rt.startTask(slot);
     return published(rt, slot);
   });
@@ -33,9 +29,7 @@ export async function addAccount(rt: Runtime, input: unknown): Promise<AccountSt
 
 /** Cancels the old task, waits until it is cleaned, persists the patched account, starts the new one. */
 export async function updateAccount(rt: Runtime, id: string, patch: unknown): Promise<AccountStatus> {
-  const slot = slotFor(rt, id);
-  return slot.serial(async () => {
-    assertLive(rt, slot);
+  return onAccount(rt, id, async (slot) => {
     const next = applyAccountPatch(slot.account, patch);
     await rt.stopTask(slot);
     await persistOrRestore(rt, slot, () => rt.options.store.put(next));
@@ -48,9 +42,7 @@ export async function updateAccount(rt: Runtime, id: string, patch: unknown): Pr
 
 /** Cancels the task, waits until it is cleaned, deletes the account. */
 export async function removeAccount(rt: Runtime, id: string): Promise<void> {
-  const slot = slotFor(rt, id);
-  return slot.serial(async () => {
-    assertLive(rt, slot);
+  return onAccount(rt, id, async (slot) => {
     await rt.stopTask(slot);
     await persistOrRestore(rt, slot, () => rt.options.store.delete(id));
     slot.removed = true;
@@ -61,9 +53,7 @@ export async function removeAccount(rt: Runtime, id: string): Promise<void> {
 
 /** Enables and starts a disabled account; an enabled one is left as it is. */
 export async function enableAccount(rt: Runtime, id: string): Promise<AccountStatus> {
-  const slot = slotFor(rt, id);
-  return slot.serial(async () => {
-    assertLive(rt, slot);
+  return onAccount(rt, id, async (slot) => {
     if (slot.enabled) return published(rt, slot);
     const next = { ...slot.account, enabled: true };
     await rt.options.store.put(next);
@@ -75,9 +65,7 @@ export async function enableAccount(rt: Runtime, id: string): Promise<AccountSta
 
 /** Cancels the task, waits until it is cleaned, and persists the account as disabled. */
 export async function disableAccount(rt: Runtime, id: string): Promise<AccountStatus> {
-  const slot = slotFor(rt, id);
-  return slot.serial(async () => {
-    assertLive(rt, slot);
+  return onAccount(rt, id, async (slot) => {
     if (!slot.enabled) return published(rt, slot);
     const next = { ...slot.account, enabled: false };
     await rt.stopTask(slot);
@@ -89,9 +77,7 @@ export async function disableAccount(rt: Runtime, id: string): Promise<AccountSt
 
 /** Cancels the task, waits until it is cleaned, and starts a new incarnation; resumes a suspended account. */
 export async function restartAccount(rt: Runtime, id: string): Promise<AccountStatus> {
-  const slot = slotFor(rt, id);
-  return slot.serial(async () => {
-    assertLive(rt, slot);
+  return onAccount(rt, id, async (slot) => {
     if (!slot.enabled) throw new AccountDisabledError(id);
     await rt.stopTask(slot);
     freshStart(rt, slot);
@@ -99,10 +85,21 @@ export async function restartAccount(rt: Runtime, id: string): Promise<AccountSt
   });
 }
 
+/** Runs `fn` in the account's queue with its slot, once every earlier command of the account settled. */
+function onAccount<T>(rt: Runtime, id: string, fn: (slot: AccountSlot) => Promise<T>): Promise<T> {
+  assertOpen(rt);
+  return rt.serial(id, () => {
+    assertRunning(rt);
+    const slot = rt.slots.get(id);
+    if (!slot) throw new AccountNotFoundError(id);
+    return fn(slot);
+  });
+}
+
 function freshStart(rt: Runtime, slot: AccountSlot): void {
-  const wasSuspended = slot.suspended !== undefined || slot.memory.history.length > 0;
+  const hadHistory = slot.suspended !== undefined || slot.memory.history.length > 0;
   slot.resetSupervision();
-  if (wasSuspended) rt.saveSupervision(slot);
+  if (hadHistory) rt.saveSupervision(slot);
   rt.startTask(slot);
 }
 
@@ -124,17 +121,9 @@ function published(rt: Runtime, slot: AccountSlot): AccountStatus {
 
 function assertOpen(rt: Runtime): void {
   if (rt.phase === 'idle' || rt.phase === 'starting') throw new NotStartedError();
-  if (rt.phase !== 'running') throw new ShuttingDownError();
+  assertRunning(rt);
 }
 
-function slotFor(rt: Runtime, id: string): AccountSlot {
-  assertOpen(rt);
-  const slot = rt.slots.get(id);
-  if (!slot) throw new AccountNotFoundError(id);
-  return slot;
-}
-
-function assertLive(rt: Runtime, slot: AccountSlot): void {
+function assertRunning(rt: Runtime): void {
   if (rt.phase !== 'running') throw new ShuttingDownError();
-  if (slot.removed) throw new AccountNotFoundError(slot.id);
 }

@@ -48,6 +48,7 @@ export class Runtime implements SupervisorRuntime {
   root: AnyActorRef | undefined;
   readonly options: RuntimeOptions;
   readonly #pendingWrites = new Set<Promise<void>>();
+  readonly #queues = new Map<string, { tail: Promise<unknown>; pending: number }>();
   readonly #waiters = new Map<string, Set<(s: AccountStatus | undefined) => void>>();
   #stats: ShutdownStats = emptyStats();
   #shutdownStartedAt = 0;
@@ -81,6 +82,25 @@ export class Runtime implements SupervisorRuntime {
       if (++i % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (!signal.aborted) this.phase = 'running';
+  }
+
+  /**
+   * Runs `fn` after every earlier command and scheduled restart of account `id` has settled, in
+   * the order they arrived. This per-account queue, keyed by id so it outlives a removed slot, is
+   * what keeps "never two workers of one account" while an add, an update, a remove and a backoff
+   * timer race each other. Queues of idle accounts are dropped, so memory follows activity.
+   */
+  serial<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
+    let queue = this.#queues.get(id);
+    if (!queue) this.#queues.set(id, (queue = { tail: Promise.resolve(), pending: 0 }));
+    const q = queue;
+    q.pending += 1;
+    const run = q.tail.then(fn);
+    q.tail = run.then(noop, noop).then(() => {
+      q.pending -= 1;
+      if (q.pending === 0 && this.#queues.get(id) === q) this.#queues.delete(id);
+    });
+    return run;
   }
 
   createSlot(account: Account): AccountSlot {
@@ -216,7 +236,7 @@ export class Runtime implements SupervisorRuntime {
     this.log.info({ accountId: id, incarnation: handle.incarnation }, `account ${id}: leaked worker settled`);
     const slot = this.slots.get(id);
     if (!slot) return;
-    if (slot.pendingStart && !this.hasLiveLeak(id)) this.detach(slot.serial(() => this.startTask(slot)));
+    if (slot.pendingStart && !this.hasLiveLeak(id)) this.detach(this.serial(id, () => this.startTask(slot)));
     else this.publish(slot);
   }
 
@@ -245,7 +265,7 @@ export class Runtime implements SupervisorRuntime {
 
   private fireRestart(slot: AccountSlot, timer: NodeJS.Timeout): void {
     this.detach(
-      slot.serial(() => {
+      this.serial(slot.id, () => {
         if (slot.backoff?.timer !== timer) return;
         slot.backoff = undefined;
         this.startTask(slot);
@@ -388,6 +408,8 @@ export class Runtime implements SupervisorRuntime {
     return { accounts: this.slots.size, phase: this.phase };
   }
 }
+
+function noop(): void {}
 
 function restoreSupervision(slot: AccountSlot, record: SupervisionRecord | undefined): void {
   if (!record) return;
