@@ -13,7 +13,7 @@ export interface WorkerContext {
   /** pino child logger bound to `accountId` and `incarnation`, with credentials redacted. */
   log: Logger;
   /** Live details merged into the account's status (for example `connected`, `lastHeartbeatAt`). */
-  report(status: Record<string, unknown>): void;
+  report: (status: Record<string, unknown>) => void;
 }
 
 /**
