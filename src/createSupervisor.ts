@@ -12,6 +12,7 @@ import { waitForStatus } from './status/waitForStatus.js';
 import { Lifecycle } from './supervision/lifecycle.js';
 import * as commands from './supervision/commands.js';
 import { DEFAULT_RESTART_POLICY, resolveRestartPolicy } from './supervision/restartPolicy.js';
+import { reloadAccounts, type ReloadResult } from './supervision/reload.js';
 import { Runtime } from './supervision/runtime.js';
 import type { ShutdownStats } from './supervision/shutdownStats.js';
 import { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
@@ -36,7 +37,13 @@ export interface Supervisor {
   subscribe(listener: (all: AccountStatus[]) => void): () => void;
   /** Resolves with the first status of `id` that matches; rejects with `WaitTimeoutError` or `AccountNotFoundError` (removed). */
   waitFor(id: string, state: AccountState | ((s: AccountStatus) => boolean), opts?: { timeoutMs?: number }): Promise<AccountStatus>;
-  /** Graceful shutdown; a second call returns the same promise. */
+  /**
+   * Re-reads the store and reconciles: new accounts start, deleted ones stop, changed ones restart,
+   * unchanged ones are not touched (their incarnation stays). With a store that reports external
+   * changes (lowdb's `watch: true`), the supervisor calls this by itself.
+   */
+  reload(): Promise<ReloadResult>;
+  /** Graceful shutdown: flushes and closes the store too. A second call returns the same promise. */
   shutdown(opts?: { timeoutMs?: number }): Promise<ShutdownStats>;
   /** Resolves when the supervisor has stopped, by `shutdown()` or by escalation (then `stats.error` is set). */
   readonly done: Promise<ShutdownStats>;
@@ -82,9 +89,22 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   runtime.root = actor;
   const lifecycle = new Lifecycle(runtime, actor, store.close.bind(store));
   const waitTimeoutMs = options.waitTimeoutMs ?? SUPERVISOR_DEFAULTS.waitTimeoutMs;
+  // A store that reports changes made by other programs (lowdb's `watch: true`) triggers a reload.
+  let following = false;
+  const followExternalChanges = () => {
+    if (following || !store.onExternalChange) return;
+    following = true;
+    const stop = store.onExternalChange(() => {
+      if (runtime.phase === 'running') runtime.detach(reloadAccounts(runtime));
+    });
+    void lifecycle.done.then(stop);
+  };
 
   return {
-    start: () => lifecycle.start(),
+    start: async () => {
+      await lifecycle.start();
+      followExternalChanges();
+    },
     add: (account) => commands.addAccount(runtime, account),
     update: (id, patch) => commands.updateAccount(runtime, id, patch),
     remove: (id) => commands.removeAccount(runtime, id),
@@ -95,6 +115,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     list: () => [...statusModel.getSnapshot().context.statuses.values()],
     subscribe: (listener) => subscribeBatched(statusModel, listener),
     waitFor: (id, state, opts) => waitForStatus(runtime, statusModel, id, state, opts?.timeoutMs ?? waitTimeoutMs),
+    reload: () => reloadAccounts(runtime),
     shutdown: (opts) => lifecycle.shutdown(opts?.timeoutMs ?? defaultShutdownTimeoutMs),
     done: lifecycle.done,
     statusModel,
