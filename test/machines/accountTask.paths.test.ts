@@ -62,7 +62,7 @@ function enumeratePaths(): Path[] {
 
 /** Replays `path` against a real actor, driving the load and the worker as each step needs. */
 async function replay(path: Path): Promise<Snapshot> {
-  const events = path.steps.slice(1).map((s) => s.event.type);
+  const events: string[] = path.steps.slice(1).map((s) => s.event.type);
   const cw = controllableWorker({ ignoreAbort: () => events.includes('xstate.after.cancelTimeout.accountTask.cancelling') });
   let loadControl!: { resolve: (a: Account) => void; reject: (e: unknown) => void };
   const handle = new WorkerHandle({

@@ -1,0 +1,119 @@
+/**
+ * The simulator's ground truth: who is connected, how many sessions each account has now and
+ * ever at once, what replies arrived, how sessions closed. Tests use it as the oracle for
+ * "never two sessions for one account".
+ */
+import type { Violation } from './options.js';
+
+/** A reply the platform received. @example `{ messageId: 'm-1', text: 'Hi', at: 1700000000000, sessionId: 's-1' }` */
+export interface ReplyRecord {
+  messageId: string;
+  text: string;
+  at: number;
+  sessionId: string;
+}
+
+/** Per-account numbers, as `stats()` shows them. @example `sim.stats().accounts['shop-1']?.closeCodes // [1000]` */
+export interface AccountStats {
+  sessions: number;
+  maxConcurrent: number;
+  replies: ReplyRecord[];
+  /** Close codes of this account's registered sessions, in order (1006 = no close frame). */
+  closeCodes: number[];
+}
+
+/**
+ * Everything the simulator knows, JSON-serialisable (also served at `GET /stats`).
+ *
+ * @example
+ * ```ts
+ * const s: SimulatorStats = sim.stats(); s.accounts['shop-1']?.maxConcurrent;
+ * ```
+ */
+export interface SimulatorStats {
+  totalConnections: number;
+  openSockets: number;
+  violations: Violation[];
+  accounts: Record<string, AccountStats>;
+}
+
+/**
+ * Counts sessions per account. `T` is whatever the simulator tracks per connection.
+ *
+ * @example
+ * ```ts
+ * const ledger = new Ledger<Conn>((v) => console.warn(v));
+ * ledger.register('a', conn); ledger.unregister('a', conn, 1000);
+ * ```
+ */
+export class Ledger<T> {
+  totalConnections = 0;
+  openSockets = 0;
+  readonly violations: Violation[] = [];
+  private readonly live = new Map<string, Set<T>>();
+  private readonly accounts = new Map<string, AccountStats>();
+
+  constructor(private readonly onViolation: (violation: Violation) => void) {}
+
+  /** A registered session starts; returns the account's live session count. */
+  register(accountId: string, session: T): number {
+    const set = this.live.get(accountId) ?? new Set<T>();
+    this.live.set(accountId, set);
+    set.add(session);
+    const stats = this.account(accountId);
+    stats.sessions = set.size;
+    stats.maxConcurrent = Math.max(stats.maxConcurrent, set.size);
+    if (set.size > 1) {
+      const violation = { accountId, sessions: set.size, at: Date.now() };
+      this.violations.push(violation);
+      this.onViolation(violation);
+    }
+    return set.size;
+  }
+
+  /** A registered session ended with `code`. */
+  unregister(accountId: string, session: T, code: number): void {
+    const set = this.live.get(accountId);
+    if (!set?.delete(session)) return;
+    const stats = this.account(accountId);
+    stats.sessions = set.size;
+    stats.closeCodes.push(code);
+  }
+
+  recordReply(accountId: string, reply: ReplyRecord): void {
+    this.account(accountId).replies.push(reply);
+  }
+
+  /** Live sessions of one account. */
+  sessionsOf(accountId: string): T[] {
+    return [...(this.live.get(accountId) ?? [])];
+  }
+
+  /** Live sessions of every account. */
+  allSessions(): T[] {
+    return [...this.live.values()].flatMap((set) => [...set]);
+  }
+
+  /** The account's numbers (live object, do not mutate); all zero for an account never seen. */
+  peek(accountId: string): Readonly<AccountStats> {
+    return this.accounts.get(accountId) ?? { sessions: 0, maxConcurrent: 0, replies: [], closeCodes: [] };
+  }
+
+  private account(accountId: string): AccountStats {
+    let stats = this.accounts.get(accountId);
+    if (!stats) {
+      stats = { sessions: 0, maxConcurrent: 0, replies: [], closeCodes: [] };
+      this.accounts.set(accountId, stats);
+    }
+    return stats;
+  }
+
+  /** A deep copy of everything. */
+  snapshot(): SimulatorStats {
+    const accounts: Record<string, AccountStats> = {};
+    for (const [id, s] of this.accounts) {
+      accounts[id] = { sessions: s.sessions, maxConcurrent: s.maxConcurrent, replies: s.replies.map((r) => ({ ...r })), closeCodes: [...s.closeCodes] };
+    }
+    return { totalConnections: this.totalConnections, openSockets: this.openSockets, violations: this.violations.map((v) => ({ ...v })), accounts };
+  }
+}
