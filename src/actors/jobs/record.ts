@@ -1,0 +1,135 @@
+import type { CancelReason } from './errors.js';
+import type { ListNode } from './list.js';
+import type { LaneGroup, ScopeState } from './scopeState.js';
+import type { JobFn, JobHandle, JobState, JobStatus } from './types.js';
+
+const noop = (): void => undefined;
+
+/**
+ * The runner's internal record of one job. Its list links are used by exactly one list at a time:
+ * its lane queue while queued, the retention list once it has finished and released its slot. @internal
+ *
+ * @example
+ * ```ts
+ * const rec = new JobRecord('id', scope, scope.groupFor(undefined), undefined, 0, 1_000, fn);
+ * rec.toStatus().state; // 'queued'
+ * ```
+ */
+export class JobRecord implements ListNode<JobRecord> {
+  prev: JobRecord | undefined = undefined;
+  next: JobRecord | undefined = undefined;
+  list: object | undefined = undefined;
+
+  state: JobState = 'queued';
+  startedAt: number | undefined = undefined;
+  finishedAt: number | undefined = undefined;
+  /** When its signal was aborted (cancel/timeout while running). */
+  abortedAt: number | undefined = undefined;
+  error: unknown = undefined;
+  /** The timeout timer while running, then the abandon timer while stopping. */
+  timer: NodeJS.Timeout | undefined = undefined;
+  controller: AbortController | undefined = undefined;
+  holdsSlot = false;
+  abandoned = false;
+  fn: JobFn<unknown> | undefined;
+  readonly result: Promise<unknown>;
+  resolve: (value: unknown) => void = noop;
+  reject: (error: unknown) => void = noop;
+  readonly submittedAt = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly scope: ScopeState,
+    readonly group: LaneGroup,
+    readonly lane: string | undefined,
+    readonly seq: number,
+    readonly timeoutMs: number,
+    fn: JobFn<unknown>,
+  ) {
+    this.fn = fn;
+    this.result = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Callers may ignore `result`: mark it handled so a rejection is never "unhandled".
+    this.result.catch(noop);
+  }
+
+  /** A plain snapshot for `status()` and `list()`. */
+  toStatus(): JobStatus {
+    return {
+      id: this.id,
+      scope: this.scope.ownerId,
+      lane: this.lane,
+      state: this.state,
+      submittedAt: this.submittedAt,
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+      error: this.error,
+      stopping: this.holdsSlot && this.state !== 'running',
+      abandoned: this.abandoned,
+    };
+  }
+}
+
+/**
+ * `queued` or `running`: the id is taken. @internal
+ *
+ * @example
+ * ```ts
+ * isLive('completed'); // false
+ * ```
+ */
+export function isLive(state: JobState): boolean {
+  return state === 'queued' || state === 'running';
+}
+
+/**
+ * What a handle needs from the runner. @internal
+ *
+ * @example
+ * ```ts
+ * const handle = new JobHandleImpl(engine, rec); // engine: a RecordCanceller
+ * ```
+ */
+export interface RecordCanceller {
+  cancelRecord(rec: JobRecord, reason: CancelReason): boolean;
+}
+
+/**
+ * The {@link JobHandle} given back by `submit()`. @internal
+ *
+ * @example
+ * ```ts
+ * return new JobHandleImpl<T>(this, rec);
+ * ```
+ */
+export class JobHandleImpl<T> implements JobHandle<T> {
+  readonly #engine: RecordCanceller;
+  readonly #rec: JobRecord;
+
+  constructor(engine: RecordCanceller, rec: JobRecord) {
+    this.#engine = engine;
+    this.#rec = rec;
+  }
+
+  get id(): string {
+    return this.#rec.id;
+  }
+
+  get scope(): string | undefined {
+    return this.#rec.scope.ownerId;
+  }
+
+  get result(): Promise<T> {
+    return this.#rec.result as Promise<T>;
+  }
+
+  cancel(): boolean {
+    return this.#engine.cancelRecord(this.#rec, 'cancel');
+  }
+
+  status(): JobStatus {
+    return this.#rec.toStatus();
+  }
+}
