@@ -4,8 +4,6 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'coverage/**'] },
-  // Plain-JS fixtures loaded by worker threads are outside the TypeScript project.
-  { files: ['test/fixtures/**/*.{js,mjs}'], extends: [tseslint.configs.disableTypeChecked] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -32,7 +30,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    // Plain JS outside the TypeScript project: this file, and fixtures loaded by worker threads.
+    files: ['eslint.config.js', 'test/fixtures/**/*.{js,mjs}'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );
