@@ -41,6 +41,12 @@ export interface AccountStore {
   /** Saves (or with `undefined` clears) one account's supervision record. */
   saveSupervision(id: string, record: SupervisionRecord | undefined): Promise<void>;
   /**
+   * Optional: re-reads the backing data if something else changed it (lowdb: the file), so the next
+   * `loadAll()` sees it. `supervisor.reload()` calls it first. Rejects, changing nothing, if the new
+   * data cannot be used.
+   */
+  refresh?(): Promise<void>;
+  /**
    * Optional: calls `listener` when the stored data was changed from outside this store (for
    * lowdb with `watch: true`, another program editing the file); never for the store's own writes.
    * Returns the unsubscribe function. The supervisor answers with `reload()`.

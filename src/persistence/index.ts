@@ -1,0 +1,16 @@
+/**
+ * Account stores: where the supervisor keeps accounts and supervision state between processes.
+ *
+ * @example
+ * ```ts
+ * import { lowdbStore, DEFAULT_DATA_FILE } from './persistence/index.js';
+ * const store = await lowdbStore({ file: DEFAULT_DATA_FILE, secret: process.env.STATEVISOR_SECRET });
+ * ```
+ */
+export type { AccountStore, SupervisionRecord } from './accountStore.js';
+export { memoryStore } from './memoryStore.js';
+export { lowdbStore } from './lowdbStore.js';
+export { DEFAULT_DATA_FILE, LOWDB_STORE_DEFAULTS, type LowdbStoreOptions, type StoreLogger } from './lowdbOptions.js';
+export { StoreInvalidRecordsError, type RecordIssue } from './decodeDocument.js';
+export { durableFileAdapter } from './durableFileAdapter.js';
+export { CURRENT_FILE_VERSION, type StoreFile } from './fileSchema.js';

@@ -1,0 +1,36 @@
+/**
+ * The error a bounded await rejects with when its time runs out. It has no errno-style `code` on
+ * purpose: `StoreWriteError` then quotes its message ("writing … did not finish within … ms").
+ * @example
+ * ```ts
+ * if (e instanceof StoreWriteError && e.cause instanceof IoTimeoutError) { … }
+ * ```
+ */
+export class IoTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} did not finish within ${ms} ms`);
+    this.name = 'IoTimeoutError';
+  }
+}
+
+/**
+ * Waits for `promise` at most `ms` milliseconds. The operation itself is not cancelled (a file
+ * system call cannot be): callers that reuse a resource must also wait for the original promise.
+ *
+ * @example
+ * ```ts
+ * const text = await withTimeout(fs.readFile(file, 'utf8'), 30_000, `reading ${file}`);
+ * ```
+ * @throws IoTimeoutError when `ms` elapse first.
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new IoTimeoutError(what, ms)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,110 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lowdbStore, type AccountStore } from '../../src/persistence/index.js';
+import { account, captureLogger, tempDir } from './helpers.js';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let store: AccountStore | undefined;
+beforeEach(async () => {
+  tmp = await tempDir();
+});
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+  await tmp.cleanup();
+});
+
+const DEBOUNCE_MS = 50;
+
+async function openWatching(logger = captureLogger(), secret?: string): Promise<AccountStore> {
+  store = await lowdbStore({ file: tmp.file, watch: true, watchDebounceMs: DEBOUNCE_MS, logger, secret });
+  return store;
+}
+
+/** Resolves on the next listener call; rejects after `ms`. */
+function nextChange(s: AccountStore, ms = 5_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off?.();
+      reject(new Error(`no external change reported within ${ms} ms`));
+    }, ms);
+    const off = s.onExternalChange?.(() => {
+      clearTimeout(timer);
+      off?.();
+      resolve();
+    });
+  });
+}
+
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+async function editExternally(edit: (doc: { accounts: unknown[] }) => void): Promise<void> {
+  const doc = JSON.parse(await readFile(tmp.file, 'utf8')) as { accounts: unknown[] };
+  edit(doc);
+  await writeFile(tmp.file, JSON.stringify(doc, null, 2));
+}
+
+describe('watch: external changes', () => {
+  it('fires the listener on an external edit, after which loadAll returns the new content', async () => {
+    const s = await openWatching();
+    await s.put(account('mine'));
+    const changed = nextChange(s);
+    await editExternally((doc) => doc.accounts.push(account('theirs', { settings: { by: 'editor' } })));
+    await changed;
+    expect((await s.loadAll()).map((a) => a.id)).toEqual(['mine', 'theirs']);
+    expect((await s.get('theirs'))?.settings).toEqual({ by: 'editor' });
+    // Our next write builds on the reloaded content.
+    await s.put(account('after'));
+    expect((JSON.parse(await readFile(tmp.file, 'utf8')) as { accounts: { id: string }[] }).accounts.map((a) => a.id)).toEqual([
+      'mine',
+      'theirs',
+      'after',
+    ]);
+  });
+
+  it('does not fire for the store’s own writes', async () => {
+    const s = await openWatching(captureLogger(), 'secret');
+    let calls = 0;
+    s.onExternalChange?.(() => void calls++);
+    for (let i = 0; i < 20; i++) await s.put(account(`own-${i}`, { credentials: `t${i}` }));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => s.put(account(`burst-${i}`))));
+    await s.saveSupervision('own-1', { restartHistory: [], restarts: 1 });
+    await sleep(DEBOUNCE_MS * 6);
+    expect(calls).toBe(0);
+  });
+
+  it('keeps the old data, logs an error and does not fire when the new content is invalid', async () => {
+    const logger = captureLogger();
+    const s = await openWatching(logger);
+    await s.put(account('kept'));
+    let calls = 0;
+    s.onExternalChange?.(() => void calls++);
+    await writeFile(tmp.file, '{ "version": 2, "accounts": [ oops');
+    await until(() => logger.lines.some((l) => l.level === 'error'));
+    expect(logger.lines.find((l) => l.level === 'error')?.msg).toMatch(/cannot be loaded; keeping the data in memory/);
+    await writeFile(tmp.file, JSON.stringify({ version: 2, accounts: [{ id: 'x', enabled: 'maybe', settings: {} }], supervision: {} }));
+    await until(() => logger.lines.filter((l) => l.level === 'error').length >= 2);
+    await sleep(DEBOUNCE_MS * 2);
+    expect(calls).toBe(0);
+    expect((await s.loadAll()).map((a) => a.id)).toEqual(['kept']);
+  });
+
+  it('stops watching on close, and has no onExternalChange without watch', async () => {
+    const watchers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
+    const baseline = watchers();
+    const s = await openWatching();
+    expect(watchers()).toBe(baseline + 1);
+    await s.close();
+    store = undefined;
+    expect(watchers()).toBe(baseline);
+    store = await lowdbStore({ file: tmp.file, logger: captureLogger() });
+    expect('onExternalChange' in store).toBe(false);
+  });
+});
