@@ -1,7 +1,7 @@
 // Embedding statevisor in an app: one supervised session per account, graceful shutdown on exit.
 // Run: npx tsx examples/embedded.ts
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSupervisor, type Worker } from '../src/index.js';
+import { createSupervisor, memoryStore, type Worker } from '../src/index.js';
 
 // A worker: a long-lived "session" that beats every 100 ms until its signal aborts.
 const session: Worker = async ({ account, signal, log, report }) => {
@@ -13,7 +13,8 @@ const session: Worker = async ({ account, signal, log, report }) => {
   }
 };
 
-const supervisor = createSupervisor({ worker: session, restart: { backoff: { minMs: 500 } } });
+// memoryStore(): this app loads its accounts itself. Leave `store` out to keep them in ./data/statevisor.json.
+const supervisor = createSupervisor({ worker: session, store: memoryStore(), restart: { backoff: { minMs: 500 } } });
 await supervisor.start();
 await supervisor.add({ id: 'shop-1', credentials: process.env.SHOP_1_TOKEN ?? 'demo-token' });
 await supervisor.add({ id: 'shop-2', settings: { region: 'eu' } });

@@ -1,11 +1,14 @@
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
 import type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
 import type { WorkerLogic } from './actors/worker.js';
+import { createJobRunner } from './actors/jobs/runner.js';
 import { StatevisorError } from './errors.js';
-import { defaultLogger, supervisorLogger } from './logging/redaction.js';
+import { defaultLogger } from './logging/redaction.js';
 import { liveRef } from './machines/liveRef.js';
 import { supervisorMachine } from './machines/supervisor.js';
-import { memoryStore } from './persistence/memoryStore.js';
+import { unopenedStore } from './persistence/unopenedStore.js';
+import { lowdbStore } from './persistence/lowdbStore.js';
+import { DEFAULT_DATA_FILE } from './persistence/lowdbOptions.js';
 import { createStatusModel, type StatusModel } from './status/statusBoard.js';
 import { subscribeBatched } from './status/subscribeBatched.js';
 import { waitForStatus } from './status/waitForStatus.js';
@@ -67,11 +70,15 @@ export interface Supervisor {
  */
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   const logicFor = chooseLogic(options);
-  const store = options.store ?? memoryStore();
-  const logger = supervisorLogger(options.logger ?? defaultLogger());
+  // The default store is the lowdb file, opened (and locked) by start(), not here: creating a
+  // supervisor touches no disk.
+  const openStore = async () => options.store ?? (await lowdbStore({ file: DEFAULT_DATA_FILE, logger }));
+  const logger = options.logger ?? defaultLogger();
   const statusModel = createStatusModel();
+  const { perAccount, ...runnerOptions } = options.jobs ?? {};
+  const jobs = createJobRunner({ ...runnerOptions, logger: logger.child({ component: 'jobs' }) });
   const runtime = new Runtime({
-    store,
+    store: unopenedStore,
     logicFor,
     policy: resolveRestartPolicy(DEFAULT_RESTART_POLICY, options.restart),
     cancelTimeoutMs: options.cancelTimeoutMs ?? SUPERVISOR_DEFAULTS.cancelTimeoutMs,
@@ -80,6 +87,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     inspect: options.inspect,
     status: statusModel,
     random: options.random ?? Math.random,
+    jobs,
+    jobLimits: perAccount ?? SUPERVISOR_DEFAULTS.jobsPerAccount,
   });
   const defaultShutdownTimeoutMs = options.shutdownTimeoutMs ?? SUPERVISOR_DEFAULTS.shutdownTimeoutMs;
   const actor = createActor(supervisorMachine, {
@@ -87,11 +96,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
   runtime.root = actor;
-  const lifecycle = new Lifecycle(runtime, actor, store.close.bind(store));
+  const lifecycle = new Lifecycle(runtime, actor, openStore, jobs);
   const waitTimeoutMs = options.waitTimeoutMs ?? SUPERVISOR_DEFAULTS.waitTimeoutMs;
   // A store that reports changes made by other programs (lowdb's `watch: true`) triggers a reload.
   let following = false;
   const followExternalChanges = () => {
+    const store = runtime.options.store;
     if (following || !store.onExternalChange) return;
     following = true;
     const stop = store.onExternalChange(() => {

@@ -2,6 +2,8 @@ import type { AnyActorLogic, InspectionEvent, Observer } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account } from './account.js';
 import type { Worker } from './actors/worker.js';
+import type { JobRunnerOptions } from './actors/jobs/options.js';
+import type { ScopeLimits } from './actors/jobs/types.js';
 import type { AccountStore } from './persistence/accountStore.js';
 import type { RestartPolicyInput } from './supervision/restartPolicy.js';
 
@@ -34,6 +36,12 @@ export interface SupervisorOptions {
   logger?: Logger;
   /** XState inspection observer, passed to the root and to every account task. Default: none (no cost). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * The job runner behind every worker's `ctx.jobs` (see `createJobRunner`), plus `perAccount`
+   * limits applied to each task's jobs. Default: the runner's defaults, and one `reply` job at a
+   * time per account so replies keep their order.
+   */
+  jobs?: Omit<JobRunnerOptions, 'logger'> & { perAccount?: ScopeLimits };
   /** Source of randomness for backoff jitter, for reproducible tests. Default `Math.random`. */
   random?: () => number;
 }
@@ -44,4 +52,5 @@ export const SUPERVISOR_DEFAULTS = Object.freeze({
   loadTimeoutMs: 10_000,
   shutdownTimeoutMs: 10_000,
   waitTimeoutMs: 30_000,
+  jobsPerAccount: Object.freeze({ lanes: Object.freeze({ reply: 1 }) }),
 });

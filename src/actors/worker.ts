@@ -1,6 +1,7 @@
 import type { AnyActorLogic } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account } from '../account.js';
+import type { AccountJobs } from './accountJobs.js';
 
 /**
  * What a worker receives: its account, the signal that tells it to stop, a logger and a way to
@@ -14,6 +15,8 @@ export interface WorkerContext {
   log: Logger;
   /** Live details merged into the account's status (for example `connected`, `lastHeartbeatAt`). */
   report: (status: Record<string, unknown>) => void;
+  /** Short jobs owned by this task: cancelled and awaited when the task leaves `running`. */
+  jobs: AccountJobs;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account } from '../account.js';
+import type { TrackedJobs } from './accountJobs.js';
 import type { WorkerContext, WorkerLogic } from './worker.js';
 
 /** How a worker ended: it resolved, or it threw / rejected with `error`. */
@@ -16,6 +17,10 @@ export interface WorkerHandleOptions {
   load: (signal: AbortSignal) => Promise<Account>;
   log: Logger;
   report: (details: Record<string, unknown>) => void;
+  /** This incarnation's jobs. */
+  jobs: TrackedJobs;
+  /** How long a worker that resolved waits for its cancelled jobs; see `run()`. */
+  cancelTimeoutMs: number;
 }
 
 /**
@@ -51,9 +56,9 @@ export class WorkerHandle {
     return this.#options.log;
   }
 
-  /** True from `run()` until the worker settled. */
+  /** True from `run()` until the worker and every one of its job functions settled. */
   get alive(): boolean {
-    return this.#outcome !== undefined && !this.#settled;
+    return (this.#outcome !== undefined && !this.#settled) || this.#options.jobs.live > 0;
   }
 
   /** True once `abort()` was called. */
@@ -66,20 +71,30 @@ export class WorkerHandle {
     this.#account = await this.#options.load(signal);
   }
 
-  /** Starts the worker (once) and resolves when it resolves; rejects with what it threw. */
+  /**
+   * Starts the worker (once) and resolves when it resolves; rejects with what it threw. A worker
+   * that resolved is done only when its jobs are: the ones still queued or running are cancelled
+   * and awaited up to `cancelTimeoutMs` (after that they count as leaked, see `alive`).
+   */
   async run(): Promise<void> {
     this.#outcome ??= this.#start();
     const outcome = await this.#outcome;
     if (!outcome.ok) throw outcome.error;
+    const jobs = this.#options.jobs;
+    if (jobs.live === 0 && jobs.list().length === 0) return;
+    jobs.closeAndCancel(this.#options.cancelTimeoutMs);
+    await withDeadline(jobs.idle(), this.#options.cancelTimeoutMs);
   }
 
-  /** Resolves once the worker has settled either way; at once if it never started. */
+  /** Resolves once the worker and all of its job functions have settled; at once if it never started. */
   async settled(): Promise<void> {
     if (this.#outcome) await this.#outcome;
+    await this.#options.jobs.idle();
   }
 
-  /** Tells the worker to stop: aborts its signal, and stops an actor-logic worker. */
+  /** Tells the worker to stop: aborts its signal, stops an actor-logic worker, cancels its jobs. */
   abort(): void {
+    this.#options.jobs.closeAndCancel(this.#options.cancelTimeoutMs);
     if (this.#controller.signal.aborted) return;
     this.#controller.abort(new Error(`account ${this.accountId} task cancelled`));
     this.#stopActor?.();
@@ -93,7 +108,7 @@ export class WorkerHandle {
   #start(): Promise<WorkerOutcome> {
     const account = this.#account;
     if (!account || this.#controller.signal.aborted) return Promise.resolve({ ok: true });
-    const ctx: WorkerContext = { account, signal: this.#controller.signal, log: this.log, report: this.#report };
+    const ctx: WorkerContext = { account, signal: this.#controller.signal, log: this.log, report: this.#report, jobs: this.#options.jobs };
     let logic: WorkerLogic;
     try {
       logic = this.#options.logicFor(account);
@@ -124,6 +139,12 @@ export class WorkerHandle {
       actor.start();
     });
   }
+}
+
+async function withDeadline(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function runFunction(worker: (ctx: WorkerContext) => unknown, ctx: WorkerContext): Promise<WorkerOutcome> {

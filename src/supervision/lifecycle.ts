@@ -1,6 +1,8 @@
 import type { Actor } from 'xstate';
 import { ShuttingDownError } from '../errors.js';
 import type { supervisorMachine } from '../machines/supervisor.js';
+import type { JobRunner } from '../actors/jobs/runner.js';
+import type { AccountStore } from '../persistence/accountStore.js';
 import type { Runtime } from './runtime.js';
 import { emptyStats, type ShutdownStats } from './shutdownStats.js';
 import { withTimeout } from './withTimeout.js';
@@ -18,19 +20,34 @@ export class Lifecycle {
   #deadline = 0;
   readonly #runtime: Runtime;
   readonly #actor: Actor<typeof supervisorMachine>;
-  readonly #closeStore: () => Promise<void>;
+  readonly #openStore: () => Promise<AccountStore>;
+  readonly #jobs: JobRunner;
+  #storeOpened = false;
+  #actorStarted = false;
 
-  constructor(runtime: Runtime, actor: Actor<typeof supervisorMachine>, closeStore: () => Promise<void>) {
+  constructor(runtime: Runtime, actor: Actor<typeof supervisorMachine>, openStore: () => Promise<AccountStore>, jobs: JobRunner) {
     this.#runtime = runtime;
     this.#actor = actor;
-    this.#closeStore = closeStore;
+    this.#openStore = openStore;
+    this.#jobs = jobs;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
     actor.subscribe({ complete: () => void this.#onStopped() });
   }
 
   start(): Promise<void> {
-    this.#started ??= new Promise<void>((resolve, reject) => {
-      if (this.#shutdown) return reject(new ShuttingDownError());
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#shutdown) throw new ShuttingDownError();
+    this.#runtime.options.store = await this.#openStore();
+    this.#storeOpened = true;
+    if (this.#shutdown) {
+      await this.#close();
+      throw new ShuttingDownError();
+    }
+    return new Promise<void>((resolve, reject) => {
       const sub = this.#actor.subscribe((snapshot) => {
         if (snapshot.value === 'running') resolve();
         else if (snapshot.status === 'done' || snapshot.value === 'shuttingDown') {
@@ -39,9 +56,9 @@ export class Lifecycle {
         } else return;
         sub.unsubscribe();
       });
+      this.#actorStarted = true;
       this.#actor.start();
     });
-    return this.#started;
   }
 
   shutdown(timeoutMs: number): Promise<ShutdownStats> {
@@ -51,7 +68,8 @@ export class Lifecycle {
 
   async #beginShutdown(timeoutMs: number): Promise<ShutdownStats> {
     this.#deadline = Date.now() + timeoutMs;
-    if (!this.#started) {
+    if (!this.#actorStarted) {
+      // Never started, or still opening the store (#start sees the shutdown and closes it).
       this.#runtime.phase = 'stopped';
       await this.#close();
       this.#resolveDone(emptyStats());
@@ -68,14 +86,17 @@ export class Lifecycle {
     this.#resolveDone(output?.stats ?? emptyStats());
   }
 
-  // Supervision writes and the store's close get what is left of the deadline, at least 250 ms:
-  // acknowledged commands are already durable, so this only flushes supervision state.
+  // The job runner, supervision writes and the store's close get what is left of the deadline, at
+  // least 250 ms: acknowledged commands are already durable, so this only flushes supervision state.
   async #close(): Promise<void> {
     const budget = Math.max(this.#deadline - Date.now(), 250);
     const log = this.#runtime.log;
+    const jobs = await this.#jobs.shutdown({ timeoutMs: budget });
+    if (jobs.abandoned > 0) log.warn(jobs, `${jobs.abandoned} jobs ignored cancellation at shutdown`);
     const flushed = await withTimeout(this.#runtime.flushWrites(), budget);
     if (!flushed.ok) log.error({ budgetMs: budget }, 'supervision state writes did not finish in time');
-    const closed = await withTimeout(this.#closeStore(), Math.max(this.#deadline - Date.now(), 250));
+    if (!this.#storeOpened) return;
+    const closed = await withTimeout(this.#runtime.options.store.close(), Math.max(this.#deadline - Date.now(), 250));
     if (!closed.ok) log.error({ err: closed.error }, 'closing the account store failed or timed out');
   }
 }

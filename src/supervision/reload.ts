@@ -23,6 +23,7 @@ export interface ReloadResult {
 export async function reloadAccounts(rt: Runtime): Promise<ReloadResult> {
   if (rt.phase === 'idle' || rt.phase === 'starting') throw new NotStartedError();
   if (rt.phase !== 'running') throw new ShuttingDownError();
+  await rt.options.store.refresh?.();
   const stored = await rt.options.store.loadAll();
   const result: ReloadResult = { added: [], removed: [], changed: [], unchanged: 0, invalid: [] };
   const seen = new Set<string>();

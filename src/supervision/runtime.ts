@@ -5,8 +5,11 @@ import { checkAccountRecord } from '../accountSchema.js';
 import type { TaskError } from '../actors/describeError.js';
 import type { WorkerLogic } from '../actors/worker.js';
 import { WorkerHandle } from '../actors/workerHandle.js';
+import { TrackedJobs } from '../actors/accountJobs.js';
+import type { JobRunner } from '../actors/jobs/runner.js';
+import type { ScopeLimits } from '../actors/jobs/types.js';
 import { AccountNotFoundError, EscalationError, InvalidAccountError } from '../errors.js';
-import { taskLogger } from '../logging/redaction.js';
+import { supervisorLogger, taskLogger } from '../logging/redaction.js';
 import { accountTaskMachine, type AccountTaskOutput } from '../machines/accountTask.js';
 import type { SupervisionEvent, SupervisorRuntime, TaskEndedEvent } from '../machines/supervisor.js';
 import type { AccountStore, SupervisionRecord } from '../persistence/accountStore.js';
@@ -29,6 +32,9 @@ export interface RuntimeOptions {
   inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
   status: StatusModel;
   random: Random;
+  /** The runner every task's `ctx.jobs` submits to, and the limits of each task's scope. */
+  jobs: JobRunner;
+  jobLimits: ScopeLimits;
 }
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -54,16 +60,20 @@ export class Runtime implements SupervisorRuntime {
   #shutdownStartedAt = 0;
   #leaksBeforeShutdown: WorkerHandle[] = [];
 
+  readonly #log: Logger;
+
   constructor(options: RuntimeOptions) {
     this.options = options;
+    this.#log = supervisorLogger(options.logger);
   }
 
   get accepting(): boolean {
     return this.phase === 'running' || this.phase === 'starting';
   }
 
+  /** The supervisor's own logger (`component: 'supervisor'`); tasks log through children of `options.logger`. */
   get log(): Logger {
-    return this.options.logger;
+    return this.#log;
   }
 
   // ── start ────────────────────────────────────────────────────────────────────────────────
@@ -123,6 +133,7 @@ export class Runtime implements SupervisorRuntime {
     this.clearBackoff(slot);
     slot.report = undefined;
     slot.incarnation += 1;
+    if (slot.incarnation > 1) this.log.info({ accountId: slot.id, incarnation: slot.incarnation }, `account ${slot.id}: starting incarnation ${slot.incarnation}`);
     slot.task = this.spawnTask(slot);
     slot.task.actor.start();
   }
@@ -132,10 +143,13 @@ export class Runtime implements SupervisorRuntime {
     const handle: WorkerHandle = new WorkerHandle({
       accountId: id,
       incarnation,
-      log: taskLogger(this.log, id, incarnation),
+      log: taskLogger(this.options.logger, id, incarnation),
       logicFor: this.options.logicFor,
       load: (signal) => this.loadAccount(id, signal),
       report: (details) => this.onReport(slot, handle, details),
+      // One scope per incarnation: a leaked incarnation's jobs never share limits with the next one's.
+      jobs: new TrackedJobs(this.options.jobs.scope(`${id}#${incarnation}`, { limits: this.options.jobLimits })),
+      cancelTimeoutMs: this.options.cancelTimeoutMs,
     });
     const actor = createActor(accountTaskMachine, {
       input: { worker: handle, loadTimeoutMs: this.options.loadTimeoutMs, cancelTimeoutMs: this.options.cancelTimeoutMs },

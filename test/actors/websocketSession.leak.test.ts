@@ -1,5 +1,6 @@
 // 1,000 start → cancel cycles at varied moments: afterwards no socket is open on the simulator
 // and the process's active handles (sockets, timers) are back to their baseline.
+import { testJobs } from '../helpers/jobs.js';
 import { getEventListeners } from 'node:events';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ async function cycle(worker: ReturnType<typeof websocketSession>, i: number): Pr
   };
   const acc = account(`acc-${i % 50}`);
   if (i % 4 === 0) controller.abort();
-  const done = worker({ account: acc, signal: controller.signal, log, report });
+  const done = worker({ account: acc, signal: controller.signal, log, report, jobs: testJobs() });
   if (i % 4 === 1) controller.abort();
   if (i % 4 === 2) {
     // Bounded wait whose timer is cleared, so the test itself leaves no timer behind.

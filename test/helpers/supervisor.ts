@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/index.js';
+import { createSupervisor, memoryStore, type Supervisor, type SupervisorOptions } from '../../src/index.js';
 import { controllableWorker, type ControllableWorker } from '../../src/testing/index.js';
 
 export const silent: Logger = pino({ level: 'silent' });
@@ -19,7 +19,7 @@ export async function startSupervisor(
   cw: ControllableWorker = controllableWorker(),
 ): Promise<{ sup: Supervisor; cw: ControllableWorker }> {
   const worker = options.workerFor ? {} : { worker: options.worker ?? cw.worker };
-  const sup = createSupervisor({ logger: silent, ...FAST, ...options, ...worker });
+  const sup = createSupervisor({ logger: silent, store: memoryStore(), ...FAST, ...options, ...worker });
   await sup.start();
   return { sup, cw };
 }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createSupervisor, type Worker } from '../../src/index.js';
+import { createSupervisor, memoryStore, type Worker } from '../../src/index.js';
 
 function capture() {
   const lines: string[] = [];
@@ -23,7 +23,7 @@ describe('logs', () => {
       log.info({ session: { token: 'tok-456', cookie: 'sid=def', password: 'pw-2' } }, 'secrets one level down');
       await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     };
-    const sup = createSupervisor({ worker, logger });
+    const sup = createSupervisor({ worker, logger, store: memoryStore() });
     await sup.start();
     await sup.add({ id: 'acct-1', credentials: 'sk-live-SECRET' });
     await sup.waitFor('acct-1', 'running');

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSupervisor } from '../../src/index.js';
+import { createSupervisor, memoryStore } from '../../src/index.js';
 import { controllableWorker, type ControllableWorker } from '../../src/testing/index.js';
 import { delay, silent } from '../helpers/supervisor.js';
 
@@ -74,6 +74,7 @@ export async function runSequence(steps: Step[], seed = 1): Promise<void> {
   const random = () => ((rand = (rand * 16807) % 2147483647) / 2147483647);
   const sup = createSupervisor({
     worker: cw.worker,
+    store: memoryStore(),
     logger: silent,
     random,
     cancelTimeoutMs: 20,

@@ -11,6 +11,7 @@ import { Heartbeat } from './heartbeat.js';
 import { ThrottledReporter } from './reporter.js';
 import { createTokenBucket, type TokenBucket } from './tokenBucket.js';
 import { sendReply, type ReplyChannel } from './sendReply.js';
+import { JobCancelledError } from '../jobs/errors.js';
 import type { MessageHandler, ReplyOutcome, ResolvedSessionOptions } from './options.js';
 import { safeUrl, resolveUrl, rawText, settleWithin } from './util.js';
 
@@ -149,18 +150,28 @@ export class SessionRun implements ReplyChannel {
     const { account, signal, log } = this.ctx;
     const message = { id: frame.id, from: frame.from, text: frame.text };
     const reply = (text: string): ReplyOutcome => sendReply(this, frame.id, text);
+    // Each message is handled as a job in the account's `reply` lane: one at a time and in order,
+    // cancelled with the task, and counted against the runner's concurrency.
     try {
-      const result = this.handler(message, { account, signal, log, reply });
-      if (result instanceof Promise) this.track(result);
+      const job = this.ctx.jobs.submit(`message:${frame.id}`, async (jobSignal) => {
+        await this.handler(message, { account, signal: AbortSignal.any([signal, jobSignal]), log, reply });
+      }, { lane: 'reply' });
+      this.track(job.result);
     } catch (e) {
-      log.warn({ err: e, messageId: frame.id }, 'message handler threw');
+      // Queue full or the task is stopping: the message goes unanswered, counted as a dropped reply.
+      this.count('rate_limited');
+      log.warn({ err: e, messageId: frame.id }, 'message not handled');
     }
   }
 
   /** Keeps a running async handler so `run()` can wait for it; its failure is logged, not fatal. */
   private track(result: Promise<void>): void {
     const done: Promise<void> = result
-      .catch((e: unknown) => this.ctx.log.warn({ err: e }, 'message handler rejected'))
+      .catch((e: unknown) =>
+        e instanceof JobCancelledError
+          ? this.ctx.log.debug({ err: e }, 'message handling cancelled')
+          : this.ctx.log.warn({ err: e }, 'message handler rejected'),
+      )
       .finally(() => this.handlers.delete(done));
     this.handlers.add(done);
   }

@@ -2,6 +2,7 @@
 import { pino, type Logger } from 'pino';
 import type { Account } from '../../../src/account.js';
 import type { WorkerContext } from '../../../src/actors/worker.js';
+import { testJobs } from '../../helpers/jobs.js';
 
 export interface TestCtx {
   ctx: WorkerContext;
@@ -19,7 +20,7 @@ export function account(id: string, credentials: string | null = 'tok', settings
 export function makeCtx(acc: Account, log: Logger = pino({ level: 'silent' })): TestCtx {
   const controller = new AbortController();
   const reports: Record<string, unknown>[] = [];
-  const ctx: WorkerContext = { account: acc, signal: controller.signal, log, report: (r) => reports.push(r) };
+  const ctx: WorkerContext = { account: acc, signal: controller.signal, log, report: (r) => reports.push(r), jobs: testJobs() };
   return { ctx, controller, reports, latest: () => Object.assign({}, ...reports) as Record<string, unknown> };
 }
 

@@ -1,0 +1,12 @@
+import { pino } from 'pino';
+import { TrackedJobs } from '../../src/actors/accountJobs.js';
+import { createJobRunner } from '../../src/actors/jobs.js';
+
+const runner = createJobRunner({ logger: pino({ level: 'silent' }) });
+let next = 0;
+
+/** A fresh `ctx.jobs` for a hand-made WorkerContext or WorkerHandle, as the supervisor would give one task. */
+export function testJobs(limits: { lanes?: Record<string, number> } = { lanes: { reply: 1 } }): TrackedJobs {
+  next += 1;
+  return new TrackedJobs(runner.scope(`test-${next}`, { limits }));
+}
