@@ -1,0 +1,130 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { StatevisorError } from '../errors.js';
+import { main as simulatorMain } from '../simulator/index.js';
+import { ConfigError, loadConfig } from './config.js';
+import { startDaemon, type RunningDaemon } from './daemon.js';
+
+/** Exit codes of `statevisor start`. */
+export const EXIT = Object.freeze({ ok: 0, forced: 1, fatal: 1, config: 2, interrupted: 130 });
+
+/** What the CLI runs against; `process` in production, fakes or a child process in tests. */
+export interface CliProcess {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  exit(code: number): void;
+  on(event: 'SIGINT' | 'SIGTERM' | 'uncaughtException' | 'unhandledRejection', listener: (arg?: unknown) => void): void;
+}
+
+/**
+ * Builds the `statevisor` program: `start` (the daemon) and `simulate` (the bundled platform
+ * simulator as its own process).
+ */
+export function buildProgram(proc: CliProcess): Command {
+  const program = new Command('statevisor').description('A supervisor for long-lived per-account tasks, built on XState.');
+  program.exitOverride();
+  program.configureOutput({ writeOut: (s) => proc.stdout.write(s), writeErr: (s) => proc.stderr.write(s) });
+  program
+    .command('start')
+    .description('run the daemon (configuration: statevisor.config.json < environment < flags)')
+    .option('--config <file>', 'configuration file (default ./statevisor.config.json)')
+    .option('--data-file <file>', 'lowdb data file (default ./data/statevisor.json)')
+    .option('--upstream <url>', 'platform WebSocket URL (default: the bundled simulator on loopback)')
+    .option('--restart <json>', 'restart policy as JSON, any subset', parseJson)
+    .option('--shutdown-timeout <ms>', 'graceful shutdown deadline (default 10000)', parseInteger)
+    .option('--cancel-timeout <ms>', 'per-task cancel deadline (default 5000)', parseInteger)
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
+    .option('--api-host <host>', 'control API host (default 127.0.0.1)')
+    .option('--api-port <port>', 'control API port (default 7070)', parseInteger)
+    .option('--inspect', 'relay XState inspection events to the Stately inspector')
+    .option('--no-demo', 'do not seed demo accounts into an empty store')
+    .action(async (opts: Record<string, unknown>) => runStart(proc, opts));
+  program
+    .command('simulate')
+    .description('run the bundled platform simulator as its own process')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (_opts: unknown, cmd: Command) => simulatorMain(cmd.args));
+  return program;
+}
+
+async function runStart(proc: CliProcess, opts: Record<string, unknown>): Promise<void> {
+  // An empty STATEVISOR_SECRET means "not set", not "encrypt with the empty key".
+  const env = proc.env.STATEVISOR_SECRET === '' ? { ...proc.env, STATEVISOR_SECRET: undefined } : proc.env;
+  let daemon: RunningDaemon;
+  try {
+    const configFile = typeof opts.config === 'string' ? { configFile: opts.config } : {};
+    const config = loadConfig({ cwd: proc.cwd, env, ...configFile, flags: startFlags(opts) });
+    daemon = await startDaemon(config, { stdout: proc.stdout, env });
+  } catch (err) {
+    proc.stderr.write(`statevisor: ${err instanceof Error ? err.message : String(err)}\n`);
+    return proc.exit(err instanceof ConfigError ? EXIT.config : errorExit(err));
+  }
+  handleSignals(proc, daemon);
+}
+
+function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
+  return {
+    dataFile: opts.dataFile,
+    upstreamUrl: opts.upstream,
+    restart: opts.restart,
+    shutdownTimeoutMs: opts.shutdownTimeout,
+    cancelTimeoutMs: opts.cancelTimeout,
+    logLevel: opts.logLevel,
+    'api.host': opts.apiHost,
+    'api.port': opts.apiPort,
+    inspect: opts.inspect,
+    // commander sets demo: true unless --no-demo; only the explicit flag overrides lower layers.
+    demo: opts.demo === false ? false : undefined,
+  };
+}
+
+/**
+ * SIGINT/SIGTERM: graceful shutdown, exit 0 when nothing was forced, 1 otherwise. A second SIGINT
+ * exits at once with 130. An uncaught error is logged as fatal, then the same bounded shutdown, exit 1.
+ */
+function handleSignals(proc: CliProcess, daemon: RunningDaemon): void {
+  let interrupts = 0;
+  const stop = (reason: string, fatal: boolean) => {
+    daemon.logger.info(`${reason}: shutting down`);
+    void daemon.stop().then(
+      (stats) => proc.exit(fatal || stats.error ? EXIT.fatal : stats.forced > 0 ? EXIT.forced : EXIT.ok),
+      () => proc.exit(EXIT.fatal),
+    );
+  };
+  proc.on('SIGINT', () => {
+    interrupts += 1;
+    if (interrupts > 1) return proc.exit(EXIT.interrupted);
+    stop('SIGINT', false);
+  });
+  proc.on('SIGTERM', () => stop('SIGTERM', false));
+  const fatal = (err: unknown) => {
+    daemon.logger.fatal({ err }, 'uncaught error');
+    stop('fatal error', true);
+  };
+  proc.on('uncaughtException', fatal);
+  proc.on('unhandledRejection', fatal);
+  void daemon.supervisor.done.then((stats) => {
+    if (stats.error) stop('escalation', true);
+  });
+}
+
+function errorExit(err: unknown): number {
+  return err instanceof StatevisorError && err.code === 'CONFIG_INVALID' ? EXIT.config : EXIT.fatal;
+}
+
+function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number.');
+  return n;
+}
+
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    throw new InvalidArgumentError('must be JSON.');
+  }
+}

@@ -1,0 +1,165 @@
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { restartPolicyInputSchema } from '../accountSchema.js';
+import { StatevisorError } from '../errors.js';
+import { DEFAULT_DATA_FILE } from '../persistence/lowdbOptions.js';
+
+/** The daemon's configuration, every field with its default. See {@link DAEMON_DEFAULTS}. */
+export const daemonConfigSchema = z.strictObject({
+  /** The lowdb data file. */
+  dataFile: z.string().min(1),
+  /** WebSocket URL of the platform; none starts the bundled simulator on loopback. */
+  upstreamUrl: z.string().url().optional(),
+  /** Seed three demo accounts when the store is empty and no upstream is configured. */
+  demo: z.boolean(),
+  restart: restartPolicyInputSchema.optional(),
+  shutdownTimeoutMs: z.number().int().positive(),
+  cancelTimeoutMs: z.number().int().positive(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Control API address (the API is served by its own module). */
+  api: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65_535), token: z.string().min(16).optional() }),
+  /** Relay XState inspection events to the inspector bridge. */
+  inspect: z.boolean(),
+});
+
+/** The daemon's resolved configuration. */
+export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
+
+/** Every default of the daemon's configuration, in one place. */
+export const DAEMON_DEFAULTS: DaemonConfig = Object.freeze({
+  dataFile: DEFAULT_DATA_FILE,
+  demo: true,
+  shutdownTimeoutMs: 10_000,
+  cancelTimeoutMs: 5_000,
+  logLevel: 'info',
+  api: { host: '127.0.0.1', port: 7070 },
+  inspect: false,
+});
+
+/**
+ * Environment variables and the key each sets. Values are parsed as JSON when they look like it
+ * (numbers, booleans, objects), else taken as strings.
+ */
+export const ENV_KEYS: Readonly<Record<string, string>> = Object.freeze({
+  STATEVISOR_DATA_FILE: 'dataFile',
+  STATEVISOR_UPSTREAM_URL: 'upstreamUrl',
+  STATEVISOR_DEMO: 'demo',
+  STATEVISOR_RESTART: 'restart',
+  STATEVISOR_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
+  STATEVISOR_CANCEL_TIMEOUT_MS: 'cancelTimeoutMs',
+  STATEVISOR_LOG_LEVEL: 'logLevel',
+  STATEVISOR_API_HOST: 'api.host',
+  STATEVISOR_API_PORT: 'api.port',
+  STATEVISOR_API_TOKEN: 'api.token',
+  STATEVISOR_INSPECT: 'inspect',
+});
+
+/** Bad configuration: names the key (or path) and where it came from. The CLI exits 2. */
+export class ConfigError extends StatevisorError {
+  constructor(readonly key: string, readonly source: string, reason: string) {
+    super('CONFIG_INVALID', `Invalid configuration: "${key}" (from ${source}) ${reason}.`, { retryable: false });
+  }
+}
+
+type Layer = { source: string; values: Record<string, unknown> };
+
+/**
+ * Resolves the configuration: defaults, then `statevisor.config.json` (or `configFile`), then
+ * environment variables, then flags — each later layer wins. Validates every key, and checks that
+ * the data directory exists (or can be created) and is writable.
+ *
+ * @throws ConfigError naming the key or path and its source.
+ */
+export function loadConfig(input: { configFile?: string; cwd: string; env: NodeJS.ProcessEnv; flags: Record<string, unknown> }): DaemonConfig {
+  const layers: Layer[] = [readConfigFile(input), envLayer(input.env), { source: 'command-line flags', values: input.flags }];
+  let merged: Record<string, unknown> = structuredClone(DAEMON_DEFAULTS);
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer.values)) {
+      if (value === undefined) continue;
+      const candidate = setPath(structuredClone(merged), key, value);
+      const checked = daemonConfigSchema.safeParse(candidate);
+      // Everything merged so far was valid, so an issue now is this key's.
+      const issue = checked.success ? undefined : checked.error.issues[0];
+      if (issue) throw new ConfigError(describeKey(issue), layer.source, describeReason(issue));
+      merged = candidate;
+    }
+  }
+  const config = daemonConfigSchema.parse(merged);
+  config.dataFile = path.resolve(input.cwd, config.dataFile);
+  checkDataDirectory(config.dataFile);
+  return config;
+}
+
+function readConfigFile(input: { configFile?: string; cwd: string }): Layer {
+  const file = path.resolve(input.cwd, input.configFile ?? 'statevisor.config.json');
+  if (!existsSync(file)) {
+    if (input.configFile) throw new ConfigError('--config', 'command-line flags', `names ${file}, which does not exist`);
+    return { source: file, values: {} };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(file, file, `is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(file, file, 'must hold a JSON object');
+  return { source: file, values: flatten(parsed as Record<string, unknown>) };
+}
+
+function envLayer(env: NodeJS.ProcessEnv): Layer {
+  const values: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') values[key] = parseEnvValue(raw);
+  }
+  return { source: 'environment variables', values };
+}
+
+function parseEnvValue(raw: string): unknown {
+  if (/^(true|false|-?\d+(\.\d+)?|\{.*\}|\[.*\])$/s.test(raw.trim())) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+// `api` is the one nested object whose keys layers set one by one; `restart` is taken whole.
+function flatten(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (key === 'api' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) out[`api.${k}`] = v;
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = key.split('.');
+  if (rest.length === 0) target[head!] = value;
+  else target[head!] = setPath({ ...(target[head!] as Record<string, unknown>) }, rest.join('.'), value);
+  return target;
+}
+
+function describeKey(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return [...issue.path, issue.keys[0]].join('.');
+  return issue.path.join('.') || '(config)';
+}
+
+function describeReason(issue: z.core.$ZodIssue): string {
+  return issue.code === 'unrecognized_keys' ? 'is not a known key' : issue.message.replace(/^Invalid input: /, 'is invalid: ');
+}
+
+function checkDataDirectory(dataFile: string): void {
+  const dir = path.dirname(dataFile);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK | constants.R_OK);
+  } catch (err) {
+    throw new ConfigError('dataFile', dir, `points into a directory that cannot be created or written (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}

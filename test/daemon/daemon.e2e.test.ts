@@ -1,0 +1,89 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSimulatorClient } from '../../src/simulator/index.js';
+import { startDaemonProcess, type DaemonProcess } from './daemonProcess.js';
+
+let dir: string;
+let daemon: DaemonProcess | undefined;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'statevisor-daemon-'));
+});
+afterEach(async () => {
+  if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  await daemon?.exited();
+  daemon = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const msg = (text: string, accountId?: string) => (l: Record<string, unknown>) =>
+  String(l.msg).includes(text) && (accountId === undefined || l.accountId === accountId);
+
+describe('statevisor start, as a real process', () => {
+  it('empty data dir → three demo accounts reach their states → SIGTERM → exit 0, data file intact', async () => {
+    daemon = startDaemonProcess(['start', '--api-port', '0', '--shutdown-timeout', '5000'], { cwd: dir });
+    const running = await daemon.waitForLine(msg('statevisor running'));
+    await daemon.waitForLine(msg('session registered', 'demo-healthy'));
+    await daemon.waitForLine(msg('session registered', 'demo-flaky'));
+    const suspended = await daemon.waitForLine(msg('suspended', 'demo-rejected'));
+    expect(suspended.cause).toBe('nonRetryable');
+
+    // The healthy account answers a customer through the simulator.
+    const sim = createSimulatorClient(String(running.upstream));
+    await sim.push('demo-healthy', 'what is the price?', 'alice');
+    const reply = await daemon.waitForLine(msg('replied to', 'demo-healthy'));
+    expect(reply.msg).toContain('It is 10 € today.');
+
+    const started = Date.now();
+    daemon.child.kill('SIGTERM');
+    const { code } = await daemon.exited();
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(daemon.lines.find(msg('statevisor stopped'))).toMatchObject({ cancelled: 2, forced: 0 });
+    const file = JSON.parse(await readFile(path.join(dir, 'data', 'statevisor.json'), 'utf8')) as { accounts: { id: string }[] };
+    expect(file.accounts.map((a) => a.id).sort()).toEqual(['demo-flaky', 'demo-healthy', 'demo-rejected']);
+    expect(JSON.stringify(daemon.lines)).not.toContain('demo-token-healthy');
+  });
+
+  it('a second SIGINT during a slow shutdown exits at once with 130', async () => {
+    daemon = startDaemonProcess(['start', '--api-port', '0', '--shutdown-timeout', '8000'], { cwd: dir });
+    const running = await daemon.waitForLine(msg('statevisor running'));
+    await daemon.waitForLine(msg('session registered', 'demo-healthy'));
+    await createSimulatorClient(String(running.upstream)).closeSlowly(10_000);
+    daemon.child.kill('SIGINT');
+    await daemon.waitForLine(msg('SIGINT: shutting down'));
+    const started = Date.now();
+    daemon.child.kill('SIGINT');
+    const { code } = await daemon.exited();
+    expect(code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('bad configuration: one clear message naming the key, exit 2, nothing started', async () => {
+    await writeFile(path.join(dir, 'statevisor.config.json'), JSON.stringify({ shutdownTimeoutMs: 'soon', colour: 'red' }));
+    daemon = startDaemonProcess(['start'], { cwd: dir });
+    const { code } = await daemon.exited();
+    expect(code).toBe(2);
+    expect(daemon.stderr()).toMatch(/"shutdownTimeoutMs" \(from .*statevisor\.config\.json\)/);
+    expect(daemon.lines).toEqual([]);
+  });
+
+  it('bad flag and unknown key are named too', async () => {
+    await writeFile(path.join(dir, 'statevisor.config.json'), JSON.stringify({ colour: 'red' }));
+    daemon = startDaemonProcess(['start'], { cwd: dir });
+    expect((await daemon.exited()).code).toBe(2);
+    expect(daemon.stderr()).toContain('"colour"');
+    await rm(path.join(dir, 'statevisor.config.json'));
+    daemon = startDaemonProcess(['start', '--log-level', 'loud'], { cwd: dir });
+    expect((await daemon.exited()).code).toBe(2);
+    expect(daemon.stderr()).toContain('"logLevel" (from command-line flags)');
+  });
+
+  it('an unreachable data directory is named, exit 2', async () => {
+    await writeFile(path.join(dir, 'blocker'), 'a file, not a directory');
+    daemon = startDaemonProcess(['start', '--data-file', 'blocker/sub/statevisor.json'], { cwd: dir });
+    expect((await daemon.exited()).code).toBe(2);
+    expect(daemon.stderr()).toContain(path.join(dir, 'blocker', 'sub'));
+  });
+});
