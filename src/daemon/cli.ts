@@ -45,6 +45,7 @@ export function buildProgram(proc: CliProcess): Command {
     .command('simulate')
     .description('run the bundled platform simulator as its own process')
     .allowUnknownOption()
+    .allowExcessArguments()
     .helpOption(false)
     .action(async (_opts: unknown, cmd: Command) => simulatorMain(cmd.args));
   return program;

@@ -87,3 +87,15 @@ describe('statevisor start, as a real process', () => {
     expect(daemon.stderr()).toContain(path.join(dir, 'blocker', 'sub'));
   });
 });
+
+describe('statevisor simulate, as a real process', () => {
+  it('prints its listening address and serves the protocol until SIGTERM', async () => {
+    const sim = startDaemonProcess(['simulate', '--port', '0'], { cwd: dir });
+    daemon = sim;
+    const line = await sim.waitForLine((l) => typeof l.listening === 'string');
+    const stats = await createSimulatorClient(String(line.listening)).stats();
+    expect(stats.totalConnections).toBe(0);
+    sim.child.kill('SIGTERM');
+    expect((await sim.exited()).code).toBe(0);
+  });
+});
