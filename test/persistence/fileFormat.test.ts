@@ -1,51 +1,38 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreCorruptError } from '../../src/errors.js';
-import { lowdbStore, StoreInvalidRecordsError, type AccountStore } from '../../src/persistence/index.js';
+import { StoreInvalidRecordsError } from '../../src/persistence/index.js';
 import { locateJsonError } from '../../src/persistence/jsonPosition.js';
-import { account, captureLogger, tempDir } from './helpers.js';
+import { account, captureLogger, useStoreDir } from './helpers.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-const open: AccountStore[] = [];
-beforeEach(async () => {
-  tmp = await tempDir();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  await tmp.cleanup();
-});
-
-async function openStore(options: Parameters<typeof lowdbStore>[0] = {}): Promise<AccountStore> {
-  const store = await lowdbStore({ file: tmp.file, logger: captureLogger(), ...options });
-  open.push(store);
-  return store;
-}
+const dir = useStoreDir();
+const openStore = dir.openStore;
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 describe('corrupt file', () => {
   it('names the line, column and offset, never quotes the file, and leaves it byte for byte', async () => {
     const text = '{\n  "version": 2,\n  "accounts": [ { "id": "a", "credentials": "hunter2" } ],\n  "supervision": {}\n  oops\n}\n';
-    await writeFile(tmp.file, text, { mode: 0o600 });
-    const before = await stat(tmp.file);
+    await writeFile(dir.tmp.file, text, { mode: 0o600 });
+    const before = await stat(dir.tmp.file);
     const error = (await openStore().catch((e: unknown) => e)) as StoreCorruptError;
     expect(error).toBeInstanceOf(StoreCorruptError);
-    expect(error.file).toBe(tmp.file);
-    expect(error.message).toContain(tmp.file);
+    expect(error.file).toBe(dir.tmp.file);
+    expect(error.message).toContain(dir.tmp.file);
     expect(error.message).toContain(`line 5, column 3 (offset ${text.indexOf('oops')})`);
     expect(error.message).not.toContain('hunter2');
-    expect(await readFile(tmp.file, 'utf8')).toBe(text);
-    expect((await stat(tmp.file)).mtimeMs).toBe(before.mtimeMs);
+    expect(await readFile(dir.tmp.file, 'utf8')).toBe(text);
+    expect((await stat(dir.tmp.file)).mtimeMs).toBe(before.mtimeMs);
     // The lock was released: the same process can try again once the file is fixed.
-    await writeFile(tmp.file, json({ version: 2, accounts: [], supervision: {} }));
+    await writeFile(dir.tmp.file, json({ version: 2, accounts: [], supervision: {} }));
     await openStore();
   });
 
   it('reports a truncated file at its end, and an empty file as empty', async () => {
-    await writeFile(tmp.file, '{"version": 2, "accounts": [');
+    await writeFile(dir.tmp.file, '{"version": 2, "accounts": [');
     await expect(openStore()).rejects.toThrow(/unexpected end of input.*line 1, column 29 \(offset 28\)/);
-    await writeFile(tmp.file, '');
+    await writeFile(dir.tmp.file, '');
     await expect(openStore()).rejects.toThrow(/the file is empty/);
   });
 
@@ -56,9 +43,9 @@ describe('corrupt file', () => {
       ['{"version": 2, "accounts": {}, "supervision": {}}', /field "accounts" must be an array/],
       ['{"version": 2, "accounts": [], "supervision": {}, "extra": 1}', /field "extra" is not a known field/],
     ] as const) {
-      await writeFile(tmp.file, text);
+      await writeFile(dir.tmp.file, text);
       await expect(openStore()).rejects.toThrow(pattern);
-      expect(await readFile(tmp.file, 'utf8')).toBe(text);
+      expect(await readFile(dir.tmp.file, 'utf8')).toBe(text);
     }
   });
 
@@ -91,7 +78,7 @@ describe('invalid records', () => {
   };
 
   it('refuses to open, listing each record id, field and reason', async () => {
-    await writeFile(tmp.file, json(file));
+    await writeFile(dir.tmp.file, json(file));
     const error = (await openStore().catch((e: unknown) => e)) as StoreInvalidRecordsError;
     expect(error).toBeInstanceOf(StoreInvalidRecordsError);
     expect(error).toBeInstanceOf(StoreCorruptError);
@@ -108,11 +95,11 @@ describe('invalid records', () => {
     expect(error.message).toContain('account "extra" (#4): field "colour" is not a known field');
     expect(error.message).toContain('supervision record "broken": field "restartHistory"');
     expect(error.message).toContain('skipInvalid');
-    expect(await readFile(tmp.file, 'utf8')).toBe(json(file));
+    expect(await readFile(dir.tmp.file, 'utf8')).toBe(json(file));
   });
 
   it('with skipInvalid: logs them, never returns them, and keeps them verbatim through later writes', async () => {
-    await writeFile(tmp.file, json(file));
+    await writeFile(dir.tmp.file, json(file));
     const logger = captureLogger();
     const store = await openStore({ skipInvalid: true, logger });
     expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(5);
@@ -126,19 +113,19 @@ describe('invalid records', () => {
     await store.delete('new');
     await store.put(account('newer'));
     await store.saveSupervision('newer', { restartHistory: [], restarts: 3 });
-    const written = JSON.parse(await readFile(tmp.file, 'utf8')) as typeof file;
+    const written = JSON.parse(await readFile(dir.tmp.file, 'utf8')) as typeof file;
     expect(written.accounts).toEqual([...file.accounts, { id: 'newer', enabled: true, settings: {} }]);
     expect(written.supervision).toEqual({ ...file.supervision, newer: { restartHistory: [], restarts: 3 } });
   });
 
   it('with skipInvalid: a put or delete of an invalid record id replaces it', async () => {
-    await writeFile(tmp.file, json(file));
+    await writeFile(dir.tmp.file, json(file));
     const store = await openStore({ skipInvalid: true });
     await store.put(account('bad-enabled'));
     await store.delete('extra');
     await store.delete('broken');
     await store.put(account('good', { settings: { changed: true } })); // also drops the invalid duplicate
-    const written = JSON.parse(await readFile(tmp.file, 'utf8')) as typeof file;
+    const written = JSON.parse(await readFile(dir.tmp.file, 'utf8')) as typeof file;
     expect(written.accounts.map((a) => a.id)).toEqual(['good', undefined, 'bad-enabled']);
     expect(written.accounts[0]).toEqual({ id: 'good', enabled: true, settings: { changed: true } });
     expect(Object.keys(written.supervision)).toEqual(['good']);
@@ -155,7 +142,7 @@ describe('versions', () => {
         'shop-3': { disabled: false, settings: {} },
       },
     };
-    await writeFile(tmp.file, json(v1));
+    await writeFile(dir.tmp.file, json(v1));
     const logger = captureLogger();
     const store = await openStore({ logger });
     expect(await store.loadAll()).toEqual([
@@ -164,23 +151,23 @@ describe('versions', () => {
       { id: 'shop-3', enabled: true, settings: {} },
     ]);
     expect(await store.loadSupervision()).toEqual({});
-    const written = JSON.parse(await readFile(tmp.file, 'utf8')) as { version: number; accounts: unknown[] };
+    const written = JSON.parse(await readFile(dir.tmp.file, 'utf8')) as { version: number; accounts: unknown[] };
     expect(written.version).toBe(2);
     expect(written.accounts).toHaveLength(3);
-    expect(JSON.parse(await readFile(`${tmp.file}.v1.bak`, 'utf8'))).toEqual(v1);
-    expect((await stat(`${tmp.file}.v1.bak`)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(`${dir.tmp.file}.v1.bak`, 'utf8'))).toEqual(v1);
+    expect((await stat(`${dir.tmp.file}.v1.bak`)).mode & 0o777).toBe(0o600);
     expect(logger.lines.some((l) => l.msg.includes('migrating'))).toBe(true);
   });
 
   it('reports invalid version 1 records after migration like any other', async () => {
-    await writeFile(tmp.file, json({ version: 1, accounts: { ok: {}, bad: { disabled: 'no' } } }));
+    await writeFile(dir.tmp.file, json({ version: 1, accounts: { ok: {}, bad: { disabled: 'no' } } }));
     await expect(openStore()).rejects.toThrow(/account "bad" \(#1\): field "enabled" must be true or false/);
   });
 
   it('refuses a file of a newer version, naming both versions, without touching it', async () => {
     const text = json({ version: 3, accounts: [], supervision: {}, shards: [] });
-    await writeFile(tmp.file, text);
+    await writeFile(dir.tmp.file, text);
     await expect(openStore()).rejects.toThrow(/format version 3, newer than this statevisor understands \(2\); upgrade statevisor/);
-    expect(await readFile(tmp.file, 'utf8')).toBe(text);
+    expect(await readFile(dir.tmp.file, 'utf8')).toBe(text);
   });
 });

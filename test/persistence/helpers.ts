@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Adapter } from 'lowdb';
+import { afterEach, beforeEach } from 'vitest';
+import { lowdbStore, type AccountStore } from '../../src/persistence/index.js';
 import type { Account } from '../../src/account.js';
 import { durableFileAdapter } from '../../src/persistence/durableFileAdapter.js';
 import type { StoreFile } from '../../src/persistence/fileSchema.js';
@@ -92,4 +94,37 @@ export async function killHard(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * A fresh temp directory per test and an `openStore()` whose stores are all closed after the test.
+ * Call at the top of a test file.
+ */
+export function useStoreDir(): {
+  readonly tmp: Awaited<ReturnType<typeof tempDir>>;
+  openStore: (options?: Parameters<typeof lowdbStore>[0]) => Promise<AccountStore>;
+  closeAll: () => Promise<void>;
+} {
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  const open: AccountStore[] = [];
+  beforeEach(async () => {
+    tmp = await tempDir();
+  });
+  const closeAll = async () => void (await Promise.all(open.splice(0).map((s) => s.close())));
+  afterEach(async () => {
+    await closeAll();
+    await tmp?.cleanup();
+  });
+  return {
+    closeAll,
+    get tmp() {
+      if (!tmp) throw new Error('useStoreDir(): no temp directory outside a test');
+      return tmp;
+    },
+    openStore: async (options = {}) => {
+      const store = await lowdbStore({ file: tmp!.file, logger: captureLogger(), ...options });
+      open.push(store);
+      return store;
+    },
+  };
 }

@@ -1,25 +1,13 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidAccountError, StoreWriteError } from '../../src/errors.js';
-import { DEFAULT_DATA_FILE, lowdbStore, memoryStore, type AccountStore } from '../../src/persistence/index.js';
+import { DEFAULT_DATA_FILE, memoryStore } from '../../src/persistence/index.js';
 import { writeFileDurably } from '../../src/persistence/durableFileAdapter.js';
-import { account, captureLogger, tempDir } from './helpers.js';
+import { account, useStoreDir } from './helpers.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-const open: AccountStore[] = [];
-async function openStore(options: Parameters<typeof lowdbStore>[0] = {}): Promise<AccountStore> {
-  const store = await lowdbStore({ file: tmp.file, logger: captureLogger(), ...options });
-  open.push(store);
-  return store;
-}
-beforeEach(async () => {
-  tmp = await tempDir();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  await tmp.cleanup();
-});
+const dir = useStoreDir();
+const openStore = dir.openStore;
 
 describe('lowdbStore: the AccountStore contract', () => {
   it('behaves like memoryStore for the same calls', async () => {
@@ -71,7 +59,7 @@ describe('lowdbStore: the AccountStore contract', () => {
   });
 
   it('creates the directory, and the data file with mode 0600', async () => {
-    const file = path.join(tmp.dir, 'nested', 'deeper', 'statevisor.json');
+    const file = path.join(dir.tmp.dir, 'nested', 'deeper', 'statevisor.json');
     const store = await openStore({ file });
     await store.put(account('a'));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -80,8 +68,8 @@ describe('lowdbStore: the AccountStore contract', () => {
   });
 
   it('writes the temp file with mode 0600 too, even over a leftover one', async () => {
-    const target = path.join(tmp.dir, 'target.json');
-    const leftover = path.join(tmp.dir, '.target.json.tmp');
+    const target = path.join(dir.tmp.dir, 'target.json');
+    const leftover = path.join(dir.tmp.dir, '.target.json.tmp');
     await writeFile(leftover, 'old', { mode: 0o644 });
     // A directory in the way makes the rename fail, so the temp file stays to be looked at.
     await mkdir(target);
@@ -97,7 +85,7 @@ describe('lowdbStore: the AccountStore contract', () => {
     await Promise.all([store.close(), store.close()]);
     await pending; // flushed by close
     await expect(store.put(account('b'))).rejects.toBeInstanceOf(StoreWriteError);
-    expect((JSON.parse(await readFile(tmp.file, 'utf8')) as { accounts: unknown[] }).accounts).toHaveLength(1);
+    expect((JSON.parse(await readFile(dir.tmp.file, 'utf8')) as { accounts: unknown[] }).accounts).toHaveLength(1);
   });
 
   it('exports the daemon default file', () => {

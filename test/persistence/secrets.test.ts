@@ -1,30 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreSecretError } from '../../src/errors.js';
-import { lowdbStore, StoreInvalidRecordsError, type AccountStore } from '../../src/persistence/index.js';
-import { account, captureLogger, tempDir } from './helpers.js';
+import { StoreInvalidRecordsError } from '../../src/persistence/index.js';
+import { account, useStoreDir } from './helpers.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-const open: AccountStore[] = [];
-beforeEach(async () => {
-  tmp = await tempDir();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  await tmp.cleanup();
-});
-
-async function openStore(options: Parameters<typeof lowdbStore>[0] = {}): Promise<AccountStore> {
-  const store = await lowdbStore({ file: tmp.file, logger: captureLogger(), ...options });
-  open.push(store);
-  return store;
-}
-async function closeAll(): Promise<void> {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-}
+const dir = useStoreDir();
+const openStore = dir.openStore;
+const closeAll = dir.closeAll;
 type StoredFile = { encryption?: { salt: string }; accounts: { id: string; credentials?: string }[] };
 async function onDisk(): Promise<StoredFile> {
-  return JSON.parse(await readFile(tmp.file, 'utf8')) as StoredFile;
+  return JSON.parse(await readFile(dir.tmp.file, 'utf8')) as StoredFile;
 }
 
 describe('secrets at rest', () => {
@@ -33,7 +18,7 @@ describe('secrets at rest', () => {
     await store.put(account('a', { credentials: 'super-secret-token-A' }));
     await store.put(account('b', { credentials: 'super-secret-token-B' }));
     await store.put(account('c'));
-    const text = await readFile(tmp.file, 'utf8');
+    const text = await readFile(dir.tmp.file, 'utf8');
     expect(text).not.toContain('super-secret-token');
     const file = await onDisk();
     expect(file.accounts[0]?.credentials).toMatch(/^enc:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
@@ -56,23 +41,23 @@ describe('secrets at rest', () => {
     const store = await openStore({ secret: 'right' });
     await store.put(account('a', { credentials: 'tok' }));
     await closeAll();
-    const before = await readFile(tmp.file, 'utf8');
+    const before = await readFile(dir.tmp.file, 'utf8');
     const wrong = await openStore({ secret: 'wrong' }).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(StoreSecretError);
     expect((wrong as StoreSecretError).message).toMatch(/secret does not match/);
     await expect(openStore()).rejects.toThrow(/encrypted and no secret was given/);
     await expect(openStore({ secret: '' })).rejects.toBeInstanceOf(StoreSecretError);
-    expect(await readFile(tmp.file, 'utf8')).toBe(before);
+    expect(await readFile(dir.tmp.file, 'utf8')).toBe(before);
   });
 
   it('opens a plain file with a secret and rewrites it encrypted at once', async () => {
     await writeFile(
-      tmp.file,
+      dir.tmp.file,
       JSON.stringify({ version: 2, accounts: [{ id: 'a', enabled: true, credentials: 'plain-token', settings: {} }], supervision: {} }),
     );
     const store = await openStore({ secret: 'now-secret' });
     expect((await store.get('a'))?.credentials).toBe('plain-token');
-    const text = await readFile(tmp.file, 'utf8');
+    const text = await readFile(dir.tmp.file, 'utf8');
     expect(text).not.toContain('plain-token');
     expect((await onDisk()).encryption).toBeDefined();
   });
@@ -86,7 +71,7 @@ describe('secrets at rest', () => {
     const [a, b] = file.accounts;
     if (!a || !b) throw new Error('expected two accounts');
     b.credentials = a.credentials;
-    await writeFile(tmp.file, JSON.stringify(file));
+    await writeFile(dir.tmp.file, JSON.stringify(file));
     const error = (await openStore({ secret: 's' }).catch((e: unknown) => e)) as StoreInvalidRecordsError;
     expect(error).toBeInstanceOf(StoreInvalidRecordsError);
     expect(error.issues).toEqual([expect.objectContaining({ id: 'b', field: 'credentials' })]);

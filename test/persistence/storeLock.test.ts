@@ -1,26 +1,12 @@
 import { spawn } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreLockedError } from '../../src/errors.js';
-import { lowdbStore, type AccountStore } from '../../src/persistence/index.js';
-import { account, captureLogger, killHard, spawnFixture, tempDir, waitForLine } from './helpers.js';
+import { account, killHard, spawnFixture, useStoreDir, waitForLine } from './helpers.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-const open: AccountStore[] = [];
-beforeEach(async () => {
-  tmp = await tempDir();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  await tmp.cleanup();
-});
-
-async function openStore(): Promise<AccountStore> {
-  const store = await lowdbStore({ file: tmp.file, logger: captureLogger() });
-  open.push(store);
-  return store;
-}
-const lockFile = (): string => `${tmp.file}.lock`;
+const dir = useStoreDir();
+const openStore = dir.openStore;
+const lockFile = (): string => `${dir.tmp.file}.lock`;
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
 /** The pid of a process that has exited. */
@@ -33,7 +19,7 @@ async function deadPid(): Promise<number> {
 
 describe('store lock: one daemon per file', () => {
   it('refuses at once while another live process holds the lock, naming its pid', async () => {
-    const child = spawnFixture('holdLock.ts', [tmp.file]);
+    const child = spawnFixture('holdLock.ts', [dir.tmp.file]);
     try {
       await waitForLine(child, /^locked /);
       const started = Date.now();
@@ -42,7 +28,7 @@ describe('store lock: one daemon per file', () => {
       expect(error).toBeInstanceOf(StoreLockedError);
       expect(error.pid).toBe(child.pid);
       expect(error.message).toContain(`process ${child.pid}`);
-      expect(error.file).toBe(tmp.file);
+      expect(error.file).toBe(dir.tmp.file);
 
       // The holder closes cleanly: the lock is gone and we get in.
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -56,7 +42,7 @@ describe('store lock: one daemon per file', () => {
   });
 
   it('recovers the lock of a process killed with SIGKILL', async () => {
-    const child = spawnFixture('holdLock.ts', [tmp.file]);
+    const child = spawnFixture('holdLock.ts', [dir.tmp.file]);
     await waitForLine(child, /^locked /);
     await killHard(child);
     expect((await readFile(lockFile(), 'utf8')).trim()).toBe(String(child.pid));
