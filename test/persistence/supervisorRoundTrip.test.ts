@@ -1,11 +1,11 @@
 /** The supervisor over a real lowdb file: what survives a restart, and reload / watch from outside. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSupervisor, type Supervisor } from '../../src/index.js';
+import { createSupervisor, StoreWriteError, type Supervisor } from '../../src/index.js';
 import { lowdbStore } from '../../src/persistence/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
 import { FAST, silent } from '../helpers/supervisor.js';
-import { tempDir } from './helpers.js';
+import { instrumentedAdapter, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let open: Supervisor[] = [];
@@ -53,6 +53,31 @@ describe('supervision state survives a restart of the process', () => {
     const first = await supervisorOn(tmp.file);
     await first.sup.shutdown();
     await expect(supervisorOn(tmp.file)).resolves.toBeDefined();
+  });
+});
+
+describe('a failing disk under the supervisor', () => {
+  it('rejects the command with StoreWriteError, rolls memory back, keeps serving, and the next write succeeds', async () => {
+    const adapter = instrumentedAdapter(tmp.file);
+    const store = await lowdbStore({ file: tmp.file, adapter, logger: silent });
+    const cw = controllableWorker();
+    const sup = createSupervisor({ ...FAST, logger: silent, store, worker: cw.worker });
+    open.push(sup);
+    await sup.start();
+    await sup.add({ id: 'kept' });
+    adapter.failNext = 1;
+    await expect(sup.add({ id: 'lost' })).rejects.toBeInstanceOf(StoreWriteError);
+    expect(sup.status('lost')).toBeUndefined();
+    expect((await store.loadAll()).map((a) => a.id)).toEqual(['kept']);
+    adapter.failNext = 1;
+    await expect(sup.update('kept', { settings: { v: 2 } })).rejects.toBeInstanceOf(StoreWriteError);
+    expect((await store.get('kept'))?.settings).toEqual({});
+    await sup.waitFor('kept', (s) => s.state === 'running' && s.incarnation === 2);
+    expect(cw.latest('kept')!.account.settings).toEqual({});
+    await sup.add({ id: 'later' });
+    await sup.waitFor('later', 'running');
+    const onDisk = JSON.parse(await readFile(tmp.file, 'utf8')) as { accounts: { id: string }[] };
+    expect(onDisk.accounts.map((a) => a.id)).toEqual(['kept', 'later']);
   });
 });
 
