@@ -27,5 +27,38 @@ export { accountTaskMachine, type AccountTaskInput, type AccountTaskOutput, type
 export { supervisorMachine } from './machines/supervisor.js';
 export type { AccountStore, SupervisionRecord } from './persistence/accountStore.js';
 export { memoryStore } from './persistence/memoryStore.js';
+export { lowdbStore, DEFAULT_DATA_FILE, LOWDB_STORE_DEFAULTS, type LowdbStoreOptions } from './persistence/index.js';
+export {
+  websocketSession,
+  keywordHandler,
+  SESSION_DEFAULTS,
+  type WebsocketSessionOptions,
+  type MessageHandler,
+  type MessageContext,
+  type SessionMessage,
+} from './actors/websocketSession.js';
+export {
+  HeartbeatTimeoutError,
+  CredentialsRejectedError,
+  AccountBannedError,
+  SessionClosedError,
+  ConnectError,
+  ConnectTimeoutError,
+} from './actors/session/errors.js';
+export type { AccountJobs } from './actors/accountJobs.js';
+export {
+  createJobRunner,
+  gather,
+  runInWorker,
+  JOB_RUNNER_DEFAULTS,
+  QueueFullError,
+  JobExistsError,
+  JobTimeoutError,
+  JobCancelledError,
+  type JobRunnerOptions,
+  type JobHandle,
+  type JobStatus,
+} from './actors/jobs.js';
+export { createSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
 export { REDACT_PATHS, defaultLogger } from './logging/redaction.js';
 export * from './errors.js';
