@@ -148,7 +148,7 @@ export class Runtime implements SupervisorRuntime {
       load: (signal) => this.loadAccount(id, signal),
       report: (details) => this.onReport(slot, handle, details),
       // One scope per incarnation: a leaked incarnation's jobs never share limits with the next one's.
-      jobs: new TrackedJobs(this.options.jobs.scope(`${id}#${incarnation}`, { limits: this.options.jobLimits })),
+      jobs: new TrackedJobs(() => this.options.jobs.scope(`${id}#${incarnation}`, { limits: this.options.jobLimits })),
       cancelTimeoutMs: this.options.cancelTimeoutMs,
     });
     const actor = createActor(accountTaskMachine, {

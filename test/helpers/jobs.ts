@@ -7,6 +7,6 @@ let next = 0;
 
 /** A fresh `ctx.jobs` for a hand-made WorkerContext or WorkerHandle, as the supervisor would give one task. */
 export function testJobs(limits: { lanes?: Record<string, number> } = { lanes: { reply: 1 } }): TrackedJobs {
-  next += 1;
-  return new TrackedJobs(runner.scope(`test-${next}`, { limits }));
+  const owner = `test-${++next}`;
+  return new TrackedJobs(() => runner.scope(owner, { limits }));
 }
