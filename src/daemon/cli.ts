@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { StatevisorError } from '../errors.js';
+import { registerOperatorCommands } from '../cli/index.js';
 import { main as simulatorMain } from '../simulator/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
@@ -39,8 +40,10 @@ export function buildProgram(proc: CliProcess): Command {
     .option('--api-host <host>', 'control API host (default 127.0.0.1)')
     .option('--api-port <port>', 'control API port (default 7070)', parseInteger)
     .option('--inspect', 'relay XState inspection events to the Stately inspector')
+    .option('--inspect-port <port>', 'inspection relay port on 127.0.0.1 (default 7071)', parseInteger)
     .option('--no-demo', 'do not seed demo accounts into an empty store')
     .action(async (opts: Record<string, unknown>) => runStart(proc, opts));
+  registerOperatorCommands(program, { env: proc.env, cwd: proc.cwd, stdout: proc.stdout, stderr: proc.stderr, exit: (code) => proc.exit(code) });
   program
     .command('simulate')
     .description('run the bundled platform simulator as its own process')
@@ -58,7 +61,7 @@ async function runStart(proc: CliProcess, opts: Record<string, unknown>): Promis
   try {
     const configFile = typeof opts.config === 'string' ? { configFile: opts.config } : {};
     const config = loadConfig({ cwd: proc.cwd, env, ...configFile, flags: startFlags(opts) });
-    daemon = await startDaemon(config, { stdout: proc.stdout, env });
+    daemon = await startDaemon(config, { stdout: proc.stdout, stderr: proc.stderr, env });
   } catch (err) {
     proc.stderr.write(`statevisor: ${err instanceof Error ? err.message : String(err)}\n`);
     return proc.exit(err instanceof ConfigError ? EXIT.config : errorExit(err));
@@ -77,6 +80,7 @@ function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
     'api.host': opts.apiHost,
     'api.port': opts.apiPort,
     inspect: opts.inspect,
+    inspectPort: opts.inspectPort,
     // commander sets demo: true unless --no-demo; only the explicit flag overrides lower layers.
     demo: opts.demo === false ? false : undefined,
   };

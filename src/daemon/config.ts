@@ -19,8 +19,9 @@ export const daemonConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** Control API address (the API is served by its own module). */
   api: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65_535), token: z.string().min(16).optional() }),
-  /** Relay XState inspection events to the inspector bridge. */
+  /** Relay XState inspection events on 127.0.0.1:`inspectPort` (see `src/inspect`). */
   inspect: z.boolean(),
+  inspectPort: z.number().int().min(0).max(65_535),
 });
 
 /** The daemon's resolved configuration. */
@@ -35,6 +36,7 @@ export const DAEMON_DEFAULTS: DaemonConfig = Object.freeze({
   logLevel: 'info',
   api: { host: '127.0.0.1', port: 7070 },
   inspect: false,
+  inspectPort: 7071,
 });
 
 /**
@@ -53,6 +55,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = Object.freeze({
   STATEVISOR_API_PORT: 'api.port',
   STATEVISOR_API_TOKEN: 'api.token',
   STATEVISOR_INSPECT: 'inspect',
+  STATEVISOR_INSPECT_PORT: 'inspectPort',
 });
 
 /** Bad configuration: names the key (or path) and where it came from. The CLI exits 2. */

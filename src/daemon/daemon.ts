@@ -1,7 +1,10 @@
+import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { websocketSession } from '../actors/websocketSession.js';
+import { createControlApi, instrumentStore, type ControlApi } from '../api/index.js';
 import { createSupervisor, type Supervisor } from '../createSupervisor.js';
+import { createInspectionRelay, type InspectionRelay } from '../inspect/index.js';
 import { REDACT_PATHS } from '../logging/redaction.js';
 import type { AccountStore } from '../persistence/accountStore.js';
 import { lowdbStore } from '../persistence/lowdbStore.js';
@@ -11,40 +14,49 @@ import type { DaemonConfig } from './config.js';
 import { armDemoFaults, demoAccounts } from './demo.js';
 import { loggedKeywordReplies } from './replyLogger.js';
 
-/** A running daemon: its supervisor, the embedded simulator if any, and its stop. */
+/** A running daemon: its supervisor, control API, and the embedded simulator and inspection relay if any. */
 export interface RunningDaemon {
   readonly supervisor: Supervisor;
+  readonly api: ControlApi;
   readonly simulator: Simulator | undefined;
+  readonly relay: InspectionRelay | undefined;
   readonly logger: Logger;
-  /** Graceful stop within `config.shutdownTimeoutMs`: supervisor (and its store), then the simulator. Idempotent. */
+  /** Graceful stop within `config.shutdownTimeoutMs`: supervisor (and its store), API, relay, simulator. Idempotent. */
   stop(): Promise<ShutdownStats>;
 }
 
 /** What the daemon writes to and reads from, injectable for tests. */
 export interface DaemonIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where the generated API token is printed, once: never through the logger. */
+  stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
 }
 
+type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi };
+
 /**
  * Starts the daemon: opens the store (taking its lock), starts the bundled simulator when no
- * upstream is configured (seeding three demo accounts into an empty store), and starts the
+ * upstream is configured (seeding three demo accounts into an empty store), the inspection relay
+ * with `inspect`, the control API (before the supervisor, so `/health` says "starting"), then the
  * supervisor with the WebSocket session worker.
  *
  * @example
  * ```ts
- * const daemon = await startDaemon(loadConfig({ cwd, env, flags: {} }), { stdout: process.stdout, env: process.env });
+ * const daemon = await startDaemon(loadConfig({ cwd, env, flags: {} }), { stdout: process.stdout, stderr: process.stderr, env: process.env });
  * process.once('SIGTERM', () => void daemon.stop());
  * ```
  */
 export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<RunningDaemon> {
   const logger = daemonLogger(config, io.stdout);
-  const store = await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, logger });
-  let simulator: Simulator | undefined;
+  const parts: Parts = {};
   try {
-    simulator = config.upstreamUrl ? undefined : await createSimulator({ rate: 0.2 });
-    if (simulator && config.demo) await seedDemo(store, simulator, logger);
-    const url = config.upstreamUrl ?? simulator!.url;
+    const store = instrumentStore(await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, logger }));
+    parts.store = store;
+    parts.simulator = config.upstreamUrl ? undefined : await createSimulator({ rate: 0.2 });
+    if (parts.simulator && config.demo) await seedDemo(store, parts.simulator, logger);
+    parts.relay = config.inspect ? await createInspectionRelay({ port: config.inspectPort }) : undefined;
+    const url = config.upstreamUrl ?? parts.simulator!.url;
     const supervisor = createSupervisor({
       worker: websocketSession({ url, onMessage: loggedKeywordReplies() }),
       store,
@@ -52,28 +64,46 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       cancelTimeoutMs: config.cancelTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       ...(config.restart ? { restart: config.restart } : {}),
+      ...(parts.relay ? { inspect: parts.relay.inspect } : {}),
     });
+    const api = await createControlApi({
+      supervisor,
+      host: config.api.host,
+      port: config.api.port,
+      ...(config.api.token ? { token: config.api.token } : { dataDir: path.dirname(config.dataFile) }),
+      logger,
+      writeLatency: store.writeLatency,
+    });
+    parts.api = api;
+    if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}, shown once): ${api.createdToken}\n`);
     await supervisor.start();
-    logger.info({ dataFile: config.dataFile, upstream: url, accounts: supervisor.list().length }, `statevisor running${simulator ? ' against the bundled simulator' : ''}`);
-    return running(supervisor, simulator, logger, config);
+    logger.info({ dataFile: config.dataFile, upstream: url, api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
+    return running(supervisor, { ...parts, api }, logger, config);
   } catch (err) {
-    await simulator?.close();
-    await store.close();
+    await closeParts(parts);
     throw err;
   }
 }
 
-function running(supervisor: Supervisor, simulator: Simulator | undefined, logger: Logger, config: DaemonConfig): RunningDaemon {
+function running(supervisor: Supervisor, parts: Parts & { api: ControlApi }, logger: Logger, config: DaemonConfig): RunningDaemon {
   let stopping: Promise<ShutdownStats> | undefined;
   const stop = async () => {
     const stats = await supervisor.shutdown({ timeoutMs: config.shutdownTimeoutMs });
-    await simulator?.close();
+    await closeParts({ ...parts, store: undefined });
     const { error, ...counts } = stats;
     logger.info(counts, `statevisor stopped in ${stats.durationMs} ms${stats.forced ? `, ${stats.forced} forced` : ''}`);
     if (error) logger.fatal({ err: error }, error.message);
     return stats;
   };
-  return { supervisor, simulator, logger, stop: () => (stopping ??= stop()) };
+  return { supervisor, api: parts.api, simulator: parts.simulator, relay: parts.relay, logger, stop: () => (stopping ??= stop()) };
+}
+
+// Each close is bounded by its own component (API 5 s, simulator and relay a few hundred ms).
+async function closeParts(parts: Parts): Promise<void> {
+  await parts.api?.close();
+  await parts.relay?.close();
+  await parts.simulator?.close();
+  await parts.store?.close();
 }
 
 async function seedDemo(store: AccountStore, simulator: Simulator, logger: Logger): Promise<void> {

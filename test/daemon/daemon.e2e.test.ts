@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSimulatorClient } from '../../src/simulator/index.js';
-import { startDaemonProcess, type DaemonProcess } from './daemonProcess.js';
+import { runCli, startDaemonProcess, type DaemonProcess } from './daemonProcess.js';
 
 let dir: string;
 let daemon: DaemonProcess | undefined;
@@ -22,7 +22,7 @@ const msg = (text: string, accountId?: string) => (l: Record<string, unknown>) =
 
 describe('statevisor start, as a real process', () => {
   it('empty data dir → three demo accounts reach their states → SIGTERM → exit 0, data file intact', async () => {
-    daemon = startDaemonProcess(['start', '--api-port', '0', '--shutdown-timeout', '5000'], { cwd: dir });
+    daemon = startDaemonProcess(['start', '--api-port', '0', '--inspect', '--inspect-port', '0', '--shutdown-timeout', '5000'], { cwd: dir });
     const running = await daemon.waitForLine(msg('statevisor running'));
     await daemon.waitForLine(msg('session registered', 'demo-healthy'));
     await daemon.waitForLine(msg('session registered', 'demo-flaky'));
@@ -35,10 +35,25 @@ describe('statevisor start, as a real process', () => {
     const reply = await daemon.waitForLine(msg('replied to', 'demo-healthy'));
     expect(reply.msg).toContain('It is 10 € today.');
 
+    // The control API on the address it logged, with the token generated into the data directory.
+    const api = String(running.api);
+    const token = (await readFile(path.join(dir, 'data', 'api-token'), 'utf8')).trim();
+    expect(daemon.stderr()).toContain(token); // printed once, on stderr, never in a log line
+    expect(JSON.stringify(daemon.lines)).not.toContain(token);
+    expect((await fetch(`${api}/health`)).status).toBe(200);
+    expect((await fetch(`${api}/v1/accounts`)).status).toBe(401);
+    const listed = (await (await fetch(`${api}/v1/accounts`, { headers: { authorization: `Bearer ${token}` } })).json()) as { accounts: { id: string; state: string }[] };
+    expect(Object.fromEntries(listed.accounts.map((a) => [a.id, a.state]))).toMatchObject({ 'demo-healthy': 'running', 'demo-rejected': 'suspended' });
+    // The operator CLI finds the daemon and its token from the data directory.
+    const cli = await runCli(['accounts', 'get', 'demo-rejected', '--json', '--url', api, '--data-dir', path.join(dir, 'data')], dir);
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ id: 'demo-rejected', state: 'suspended', suspendedBecause: 'nonRetryable' });
+
     const started = Date.now();
     daemon.child.kill('SIGTERM');
     const { code } = await daemon.exited();
     expect(code).toBe(0);
+    expect((await runCli(['status', '--url', api, '--data-dir', path.join(dir, 'data')], dir)).code).toBe(3);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(daemon.lines.find(msg('statevisor stopped'))).toMatchObject({ cancelled: 2, forced: 0 });
     const file = JSON.parse(await readFile(path.join(dir, 'data', 'statevisor.json'), 'utf8')) as { accounts: { id: string }[] };

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { machineDefinitions, toMermaid } from '../../src/inspect/index.js';
+import { accountTaskMachine, supervisorMachine } from '../../src/index.js';
+
+describe('machineDefinitions()', () => {
+  it('gives both machines as plain JSON with their states, transitions and invokes', () => {
+    const defs = machineDefinitions();
+    expect(JSON.parse(JSON.stringify(defs))).toEqual(defs);
+    expect(defs.accountTask).toMatchObject({ id: 'accountTask', type: 'compound' });
+    expect(Object.keys(defs.accountTask.states as object)).toEqual(['loading', 'running', 'cancelling', 'failed', 'cleaned']);
+    expect(Object.keys(defs.supervisor.states as object)).toEqual(['starting', 'running', 'shuttingDown', 'stopped']);
+    const running = (defs.accountTask.states as Record<string, { invoke: { src: string }[] }>).running!;
+    expect(running.invoke).toEqual([expect.objectContaining({ id: 'runWorker', src: 'runWorker' })]);
+  });
+});
+
+describe('toMermaid()', () => {
+  it('draws the account task lifecycle exactly', () => {
+    expect(toMermaid(accountTaskMachine)).toBe(
+      [
+        'stateDiagram-v2',
+        '  [*] --> loading',
+        '  loading --> cleaned: CANCEL',
+        '  loading --> running: done: loadAccount',
+        '  loading --> failed: error: loadAccount',
+        '  loading --> failed: after loadTimeout',
+        '  running --> cancelling: CANCEL',
+        '  running --> cleaned: done: runWorker',
+        '  running --> failed: error: runWorker',
+        '  cancelling --> cleaned: done: awaitCancelled',
+        '  cancelling --> cleaned: after cancelTimeout',
+        '  failed --> cleaned: done: awaitFailed',
+        '  failed --> cleaned: after cancelTimeout',
+        '  cleaned --> [*]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('draws every transition of the supervisor, decisions as self-loops', () => {
+    const diagram = toMermaid(supervisorMachine);
+    expect(diagram.startsWith('stateDiagram-v2\n  [*] --> starting\n')).toBe(true);
+    for (const line of ['running --> running: RESTART_SCHEDULED', 'running --> shuttingDown: ESCALATED', 'shuttingDown --> stopped: after shutdownDeadline', 'stopped --> [*]']) {
+      expect(diagram).toContain(`  ${line}\n`);
+    }
+    // One line per transition of the definition, plus the initial and final arrows.
+    const defs = machineDefinitions().supervisor.states as Record<string, { transitions: unknown[] }>;
+    const transitions = Object.values(defs).reduce((n, s) => n + s.transitions.length, 0);
+    expect(diagram.trim().split('\n')).toHaveLength(1 + 1 + transitions + 1);
+  });
+});
