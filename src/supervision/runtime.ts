@@ -143,7 +143,7 @@ export class Runtime implements SupervisorRuntime {
     const handle: WorkerHandle = new WorkerHandle({
       accountId: id,
       incarnation,
-      log: taskLogger(this.options.logger, id, incarnation),
+      log: () => taskLogger(this.options.logger, id, incarnation),
       logicFor: this.options.logicFor,
       load: (signal) => this.loadAccount(id, signal),
       report: (details) => this.onReport(slot, handle, details),

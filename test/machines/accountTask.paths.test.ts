@@ -52,7 +52,7 @@ function describePath(path: Path): string {
 }
 
 function enumeratePaths(): Path[] {
-  const handle = new WorkerHandle({ accountId: 'acct', incarnation: 1, log, logicFor: () => async () => {}, load: async () => account, report: () => {}, jobs: testJobs(), cancelTimeoutMs: CANCEL_TIMEOUT_MS });
+  const handle = new WorkerHandle({ accountId: 'acct', incarnation: 1, log: () => log, logicFor: () => async () => {}, load: async () => account, report: () => {}, jobs: testJobs(), cancelTimeoutMs: CANCEL_TIMEOUT_MS });
   return getSimplePaths(accountTaskMachine, {
     input: { worker: handle, loadTimeoutMs: LOAD_TIMEOUT_MS, cancelTimeoutMs: CANCEL_TIMEOUT_MS },
     events: EVENTS,
@@ -72,7 +72,7 @@ async function replay(path: Path): Promise<Snapshot> {
   const handle = new WorkerHandle({
     accountId: 'acct',
     incarnation: 7,
-    log,
+    log: () => log,
     logicFor: () => cw.worker,
     load: () => new Promise((resolve, reject) => (loadControl = { resolve, reject })),
     report: () => {},
