@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromCallback } from 'xstate';
-import { AccountExistsError } from '../../src/index.js';
+import { AccountExistsError, memoryStore } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
 import { delay, startSupervisor } from '../helpers/supervisor.js';
 
@@ -138,6 +138,20 @@ describe('scale: per-account cost does not grow with the number of accounts', ()
     const took = Date.now() - started;
     expect(sup.list()).toHaveLength(0);
     expect(took).toBeLessThan(5_000);
+    await sup.shutdown();
+  });
+});
+
+describe('decisions during start', () => {
+  it('a task that ends while the supervisor is still starting its accounts gets its decision', async () => {
+    // start() yields every 1,000 accounts; tasks started before a yield fail during it.
+    const accounts = Array.from({ length: 2_500 }, (_, i) => ({ id: `a${i}`, enabled: true, settings: {} }));
+    const { sup } = await startSupervisor({
+      store: memoryStore(accounts),
+      worker: () => Promise.reject(Object.assign(new Error('rejected'), { retryable: false })),
+    });
+    await Promise.all(accounts.map((a) => sup.waitFor(a.id, 'suspended')));
+    expect(sup.list().every((s) => s.state === 'suspended')).toBe(true);
     await sup.shutdown();
   });
 });
