@@ -6,6 +6,7 @@ import { createActor, createMachine, type AnyActorRef, type InspectionEvent } fr
 import { createInspectionRelay, InspectorInsecureBindError, type InspectionRelay } from '../../src/inspect/index.js';
 import { createSupervisor, memoryStore, type Supervisor } from '../../src/index.js';
 import { cooperativeWorker, silent } from '../api/helpers.js';
+import { upgradeStatus } from '../helpers/http.js';
 
 const SECRET = 'super-secret-credential-7f3a';
 
@@ -210,10 +211,10 @@ describe('loopback only', () => {
   it('refuses pages from other origins and other Host headers; serves the bridge page', async () => {
     relay = await createInspectionRelay({ port: 0 });
     const port = relay.port;
-    expect(await upgradeStatus(port, { Origin: 'https://evil.example' })).toBe(403);
-    expect(await upgradeStatus(port, { Host: `evil.example:${port}` })).toBe(403);
-    expect(await upgradeStatus(port, { Origin: `http://127.0.0.1:${port}` })).toBe(101);
-    expect(await upgradeStatus(port, {})).toBe(101);
+    expect(await upgradeStatus(port, '/', { Origin: 'https://evil.example' })).toBe(403);
+    expect(await upgradeStatus(port, '/', { Host: `evil.example:${port}` })).toBe(403);
+    expect(await upgradeStatus(port, '/', { Origin: `http://127.0.0.1:${port}` })).toBe(101);
+    expect(await upgradeStatus(port, '/', {})).toBe(101);
     const page = await get(port, '/', `127.0.0.1:${port}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('https://stately.ai/inspect');
@@ -223,25 +224,6 @@ describe('loopback only', () => {
   });
 });
 
-function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1', port, path: '/', timeout: 5_000,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 function get(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
