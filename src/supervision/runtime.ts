@@ -425,6 +425,9 @@ export class Runtime implements SupervisorRuntime {
 
 function noop(): void {}
 
+// Supervision state is saved as this small record rather than as XState persisted snapshots: a
+// task's snapshot describes a live session that cannot be resumed after a restart (tasks start
+// again at `loading`), and the root's snapshot holds no per-account data by design.
 function restoreSupervision(slot: AccountSlot, record: SupervisionRecord | undefined): void {
   if (!record) return;
   slot.restarts = record.restarts;

@@ -45,9 +45,20 @@ describe('statevisor start, as a real process', () => {
     const listed = (await (await fetch(`${api}/v1/accounts`, { headers: { authorization: `Bearer ${token}` } })).json()) as { accounts: { id: string; state: string }[] };
     expect(Object.fromEntries(listed.accounts.map((a) => [a.id, a.state]))).toMatchObject({ 'demo-healthy': 'running', 'demo-rejected': 'suspended' });
     // The operator CLI finds the daemon and its token from the data directory.
-    const cli = await runCli(['accounts', 'get', 'demo-rejected', '--json', '--url', api, '--data-dir', path.join(dir, 'data')], dir);
+    const at = ['--url', api, '--data-dir', path.join(dir, 'data')];
+    const cli = await runCli(['accounts', 'get', 'demo-rejected', '--json', ...at], dir);
     expect(cli.code).toBe(0);
     expect(JSON.parse(cli.stdout)).toMatchObject({ id: 'demo-rejected', state: 'suspended', suspendedBecause: 'nonRetryable' });
+    // add → status shows it running → disable → remove, through the CLI against the daemon.
+    expect((await runCli(['accounts', 'add', 'cli-shop', '--credentials-env', 'CLI_SHOP_TOKEN', ...at], dir, { CLI_SHOP_TOKEN: 'tok-cli' })).code).toBe(0);
+    await daemon.waitForLine(msg('session registered', 'cli-shop'));
+    const status = await runCli(['status', '--json', ...at], dir);
+    expect((JSON.parse(status.stdout) as { id: string; state: string }[]).find((s) => s.id === 'cli-shop')?.state).toBe('running');
+    expect(JSON.parse((await runCli(['accounts', 'disable', 'cli-shop', '--json', ...at], dir)).stdout)).toMatchObject({ state: 'disabled' });
+    expect((await runCli(['accounts', 'remove', 'cli-shop', ...at], dir)).code).toBe(0);
+    const gone = await runCli(['accounts', 'get', 'cli-shop', ...at], dir);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('cli-shop');
 
     const started = Date.now();
     daemon.child.kill('SIGTERM');
