@@ -2,7 +2,7 @@
  * `npm run bench`: every statevisor benchmark in one command (issue 7).
  *
  *   npx tsx bench/run.ts            full run (1k/10k/100k accounts; about 11 minutes on 2 cores)
- *   npx tsx bench/run.ts --quick    1.5 minutes (1k/10k; 2k for commands, storm, inspection; time-scaled storm; fewer repetitions)
+ *   npx tsx bench/run.ts --quick    about a minute (1k/10k; 2k for commands, storm, inspection; time-scaled storm; fewer repetitions)
  *   npx tsx bench/run.ts --smoke    seconds, tiny N: checks the bench itself runs (test/bench/quick.test.ts)
  *   options: --only=start,commands,storm,sessions,store,jobs,inspection   --out=<file>   --no-write
  *            --tsx    measure src/ through tsx instead of compiling it with tsc first (see bench/lib/compile.ts)
@@ -42,12 +42,12 @@ const PLAN = {
     externalTimeoutMs: 900_000,
   },
   quick: {
-    startStop: { sizes: [1_000, 10_000], reps: 3, warmup: 300 },
+    startStop: { sizes: [1_000, 10_000], reps: 2, warmup: 300 },
     commands: { n: 2_000, sequential: 200, reps: 1 },
     // Time scaled ×0.2 so that processing 2k failures takes about the same share of the backoff
     // window as 10k failures take of the default 5 s window (about a third on 2 cores).
-    storm: { n: 2_000, minMs: 1_000, maxMs: 12_000, windowMs: 200, reps: 3 },
-    inspection: { n: 2_000, reps: 2, warmup: 200 },
+    storm: { n: 2_000, minMs: 1_000, maxMs: 12_000, windowMs: 200, reps: 2 },
+    inspection: { n: 2_000, reps: 1, warmup: 200 },
     externalTimeoutMs: 180_000,
   },
   smoke: {
