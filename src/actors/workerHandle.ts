@@ -13,8 +13,8 @@ export interface WorkerHandleOptions {
   incarnation: number;
   /** Chooses the worker for the loaded account (the supervisor's `worker` or `workerFor`). */
   logicFor: (account: Account) => WorkerLogic;
-  /** Reads and validates the account; honours `signal`. */
-  load: (signal: AbortSignal) => Promise<Account>;
+  /** Reads and validates the account. */
+  load: () => Promise<Account>;
   /** Makes the task's logger; called at most once, when something first logs. */
   log: () => Logger;
   report: (details: Record<string, unknown>) => void;
@@ -72,8 +72,8 @@ export class WorkerHandle {
   }
 
   /** Loads the account the worker will receive. Rejects if it is missing or invalid. */
-  async load(signal: AbortSignal): Promise<void> {
-    this.#account = await this.#options.load(signal);
+  async load(): Promise<void> {
+    this.#account = await this.#options.load();
   }
 
   /**

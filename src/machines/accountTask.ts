@@ -2,18 +2,18 @@
  * The lifecycle of one account task: one incarnation of one account's worker.
  *
  * ```
- * loading ──load ok──▶ running ──worker resolves──▶ cleaned (completed)
- *    │                   │  └──worker throws──▶ failed ──settled / deadline──▶ cleaned (failed)
- *    │ error / timeout ──┼───────────────────────▲
- *    │                   └──CANCEL──▶ cancelling ──settled──▶ cleaned (cancelled)
- *    └──CANCEL──▶ cleaned (cancelled)             └──cancelTimeout──▶ cleaned (cancelled, forced: the worker leaked)
+ * loading ──LOADED──▶ running ──WORKER_DONE──▶ cleaned (completed)
+ *    │                    │  └──WORKER_FAILED──▶ failed ──SETTLED / cancelTimeout──▶ cleaned (failed)
+ *    │ LOAD_FAILED / loadTimeout ──────────────────▲
+ *    │                    └──CANCEL──▶ cancelling ──SETTLED──▶ cleaned (cancelled)
+ *    └──CANCEL──▶ cleaned (cancelled)              └──cancelTimeout──▶ cleaned (cancelled, forced: the worker leaked)
  * ```
  *
  * Each task runs as a standalone actor (its own actor system), not as a child of the supervisor's
  * root: see the header of `supervisor.ts` for why. Cancellation is an event (`CANCEL`), never
  * `actor.stop()`, which runs no exit actions and would skip `cancelling` (xstate-facts.md, fact 1).
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromCallback, setup } from 'xstate';
 import type { WorkerHandle } from '../actors/workerHandle.js';
 import { describeError, type TaskError } from '../actors/describeError.js';
 import { LoadTimeoutError } from '../errors.js';
@@ -50,8 +50,36 @@ export interface AccountTaskOutput {
   endedAt: number;
 }
 
-/** The one event a task accepts from outside. */
-export type AccountTaskEvent = { type: 'CANCEL' };
+/**
+ * The task's events. Only `CANCEL` comes from outside; the others are reported by the task's own
+ * actors (`loadAccount`, `runWorker`, `awaitSettled`).
+ */
+export type AccountTaskEvent =
+  | { type: 'CANCEL' }
+  | { type: 'LOADED' }
+  | { type: 'LOAD_FAILED'; error: unknown }
+  | { type: 'WORKER_DONE' }
+  | { type: 'WORKER_FAILED'; error: unknown }
+  | { type: 'SETTLED' };
+
+/**
+ * Runs one step of the worker handle and reports its outcome as an event. A callback actor, not a
+ * promise actor: XState gives every promise actor its own AbortController and aborts it when the
+ * state is left, which the start benchmark measured at about 8 % of a task's start (the handle has
+ * its own cancellation). A step that settles after its state was left reports nothing.
+ */
+function reportStep(step: (handle: WorkerHandle) => Promise<void>, done: AccountTaskEvent, failed?: 'LOAD_FAILED' | 'WORKER_FAILED') {
+  return fromCallback<AccountTaskEvent, WorkerHandle>(({ input, sendBack }) => {
+    let live = true;
+    step(input).then(
+      () => live && sendBack(done),
+      (error: unknown) => live && sendBack(failed ? { type: failed, error } : done),
+    );
+    return () => {
+      live = false;
+    };
+  });
+}
 
 function initialContext({ input }: { input: AccountTaskInput }): AccountTaskContext {
   return {
@@ -107,9 +135,9 @@ export const accountTaskMachine = setup({
     output: {} as AccountTaskOutput,
   },
   actors: {
-    loadAccount: fromPromise<void, WorkerHandle>(({ input, signal }) => input.load(signal)),
-    runWorker: fromPromise<void, WorkerHandle>(({ input }) => input.run()),
-    awaitSettled: fromPromise<void, WorkerHandle>(({ input }) => input.settled()),
+    loadAccount: reportStep((handle) => handle.load(), { type: 'LOADED' }, 'LOAD_FAILED'),
+    runWorker: reportStep((handle) => handle.run(), { type: 'WORKER_DONE' }, 'WORKER_FAILED'),
+    awaitSettled: reportStep((handle) => handle.settled(), { type: 'SETTLED' }),
   },
   delays: {
     loadTimeout: ({ context }) => context.loadTimeoutMs,
@@ -138,34 +166,26 @@ export const accountTaskMachine = setup({
   initial: 'loading',
   states: {
     loading: {
-      invoke: {
-        id: 'loadAccount',
-        src: 'loadAccount',
-        input: workerOf,
-        onDone: { target: 'running' },
-        onError: { target: 'failed', actions: 'recordError' },
-      },
+      invoke: { id: 'loadAccount', src: 'loadAccount', input: workerOf },
       after: { loadTimeout: { target: 'failed', actions: 'recordLoadTimeout' } },
-      on: { CANCEL: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'cancelled' } } } },
+      on: {
+        LOADED: { target: 'running' },
+        LOAD_FAILED: { target: 'failed', actions: 'recordError' },
+        CANCEL: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'cancelled' } } },
+      },
     },
     running: {
-      invoke: {
-        id: 'runWorker',
-        src: 'runWorker',
-        input: workerOf,
-        onDone: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'completed' } } },
-        onError: { target: 'failed', actions: 'recordError' },
+      invoke: { id: 'runWorker', src: 'runWorker', input: workerOf },
+      on: {
+        WORKER_DONE: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'completed' } } },
+        WORKER_FAILED: { target: 'failed', actions: 'recordError' },
+        CANCEL: { target: 'cancelling' },
       },
-      on: { CANCEL: { target: 'cancelling' } },
     },
     cancelling: {
       entry: 'abortWorker',
-      invoke: {
-        id: 'awaitCancelled',
-        src: 'awaitSettled',
-        input: workerOf,
-        onDone: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'cancelled' } } },
-      },
+      invoke: { id: 'awaitCancelled', src: 'awaitSettled', input: workerOf },
+      on: { SETTLED: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'cancelled' } } } },
       after: {
         cancelTimeout: {
           target: 'cleaned',
@@ -175,12 +195,8 @@ export const accountTaskMachine = setup({
     },
     failed: {
       entry: ['logFailure', 'abortWorker'],
-      invoke: {
-        id: 'awaitFailed',
-        src: 'awaitSettled',
-        input: workerOf,
-        onDone: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'failed' } } },
-      },
+      invoke: { id: 'awaitFailed', src: 'awaitSettled', input: workerOf },
+      on: { SETTLED: { target: 'cleaned', actions: { type: 'endAs', params: { reason: 'failed' } } } },
       after: {
         cancelTimeout: {
           target: 'cleaned',

@@ -145,7 +145,7 @@ export class Runtime implements SupervisorRuntime {
       incarnation,
       log: () => taskLogger(this.options.logger, id, incarnation),
       logicFor: this.options.logicFor,
-      load: (signal) => this.loadAccount(id, signal),
+      load: () => this.loadAccount(id),
       report: (details) => this.onReport(slot, handle, details),
       // One scope per incarnation: a leaked incarnation's jobs never share limits with the next one's.
       jobs: new TrackedJobs(() => this.options.jobs.scope(`${id}#${incarnation}`, { limits: this.options.jobLimits })),
@@ -170,9 +170,8 @@ export class Runtime implements SupervisorRuntime {
     return task;
   }
 
-  private async loadAccount(id: string, signal: AbortSignal): Promise<Account> {
+  private async loadAccount(id: string): Promise<Account> {
     const stored = await this.options.store.get(id);
-    if (signal.aborted) throw signal.reason;
     if (!stored) throw new AccountNotFoundError(id);
     const checked = checkAccountRecord(stored);
     if (!checked.ok) throw new InvalidAccountError(checked.field, checked.reason);

@@ -24,14 +24,13 @@ const log = pino({ level: 'silent' });
 /** Every event that moves the machine, as the traversal must be told them (it never runs invoked actors). */
 const EVENTS = [
   'CANCEL',
-  'xstate.done.actor.loadAccount',
-  'xstate.error.actor.loadAccount',
+  'LOADED',
+  'LOAD_FAILED',
   'xstate.after.loadTimeout.accountTask.loading',
-  'xstate.done.actor.runWorker',
-  'xstate.error.actor.runWorker',
-  'xstate.done.actor.awaitCancelled',
+  'WORKER_DONE',
+  'WORKER_FAILED',
+  'SETTLED',
   'xstate.after.cancelTimeout.accountTask.cancelling',
-  'xstate.done.actor.awaitFailed',
   'xstate.after.cancelTimeout.accountTask.failed',
 ].map((type) => ({ type }) as AccountTaskEvent);
 
@@ -40,14 +39,14 @@ const EVENTS = [
  * list is exact, so a change to the machine that makes one reachable (or adds another) is noticed.
  */
 const UNREACHABLE: Record<string, string> = {
-  'error.loadAccount > after.cancelTimeout.failed': 'no worker was started, so awaiting it settles at once',
+  'LOAD_FAILED > after.cancelTimeout.failed': 'no worker was started, so awaiting it settles at once',
   'after.loadTimeout.loading > after.cancelTimeout.failed': 'no worker was started, so awaiting it settles at once',
 };
 
 function describePath(path: Path): string {
   return path.steps
     .slice(1)
-    .map((s) => s.event.type.replace('xstate.', '').replace('actor.', '').replace('accountTask.', ''))
+    .map((s) => s.event.type.replace('xstate.', '').replace('accountTask.', ''))
     .join(' > ');
 }
 
@@ -83,7 +82,7 @@ async function replay(path: Path): Promise<Snapshot> {
   try {
     let reached = actor.getSnapshot();
     for (const [i, step] of path.steps.slice(1).entries()) {
-      if (stubbornJob && events[i] === 'xstate.error.actor.runWorker') {
+      if (stubbornJob && events[i] === 'WORKER_FAILED') {
         jobs.submit('ignores-abort', () => new Promise<void>((resolve) => (releaseJob = resolve)), { timeoutMs: Infinity });
       }
       await drive(step.event.type, actor, loadControl, cw);
@@ -105,13 +104,13 @@ async function drive(type: string, actor: { send: (e: AccountTaskEvent) => void 
   switch (type) {
     case 'CANCEL':
       return actor.send({ type: 'CANCEL' });
-    case 'xstate.done.actor.loadAccount':
+    case 'LOADED':
       return load.resolve(account);
-    case 'xstate.error.actor.loadAccount':
+    case 'LOAD_FAILED':
       return load.reject(Object.assign(new Error('store unreachable'), { code: 'EIO' }));
-    case 'xstate.done.actor.runWorker':
+    case 'WORKER_DONE':
       return (await cw.nextInstance('acct', 0)).resolve();
-    case 'xstate.error.actor.runWorker':
+    case 'WORKER_FAILED':
       return (await cw.nextInstance('acct', 0)).reject(Object.assign(new Error('session died'), { code: 'ECONNRESET' }));
     default:
       return; // awaited settles and timeouts happen by themselves
@@ -119,9 +118,9 @@ async function drive(type: string, actor: { send: (e: AccountTaskEvent) => void 
 }
 
 const EXPECTED_ERROR: Record<string, { message: string; code: string }> = {
-  'xstate.error.actor.loadAccount': { message: 'store unreachable', code: 'EIO' },
+  LOAD_FAILED: { message: 'store unreachable', code: 'EIO' },
   'xstate.after.loadTimeout.accountTask.loading': { message: `Loading account "acct" took longer than loadTimeoutMs (${LOAD_TIMEOUT_MS} ms).`, code: 'LOAD_TIMEOUT' },
-  'xstate.error.actor.runWorker': { message: 'session died', code: 'ECONNRESET' },
+  WORKER_FAILED: { message: 'session died', code: 'ECONNRESET' },
 };
 
 describe('accountTask, path by path', () => {
