@@ -86,9 +86,9 @@ export class WorkerHandle {
     const outcome = await this.#outcome;
     if (!outcome.ok) throw outcome.error;
     const jobs = this.#options.jobs;
-    if (jobs.live === 0 && jobs.list().length === 0) return;
+    // Closed even with nothing running, so leftover code of this worker cannot submit more.
     jobs.closeAndCancel(this.#options.cancelTimeoutMs);
-    await withDeadline(jobs.idle(), this.#options.cancelTimeoutMs);
+    if (jobs.live > 0) await withDeadline(jobs.idle(), this.#options.cancelTimeoutMs);
   }
 
   /** Resolves once the worker and all of its job functions have settled; at once if it never started. */

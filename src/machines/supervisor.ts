@@ -192,6 +192,8 @@ export const supervisorMachine = setup({
         src: 'drainTasks',
         input: runtimeOf,
         onDone: { target: 'stopped', actions: 'recordStats' },
+        // drain() never rejects; should it ever, the deadline's path still ends the shutdown now.
+        onError: { target: 'stopped', actions: 'forceRemaining' },
       },
       after: { shutdownDeadline: { target: 'stopped', actions: 'forceRemaining' } },
     },

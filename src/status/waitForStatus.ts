@@ -15,9 +15,20 @@ export function waitForStatus(
   state: AccountState | ((s: AccountStatus) => boolean),
   timeoutMs: number,
 ): Promise<AccountStatus> {
-  const matches = typeof state === 'function' ? state : (s: AccountStatus) => s.state === state;
+  const test = typeof state === 'function' ? state : (s: AccountStatus) => s.state === state;
+  let thrown: { error: unknown } | undefined;
+  // A predicate that throws rejects this wait; it must not throw into the supervisor, which calls it.
+  const matches = (s: AccountStatus): boolean => {
+    try {
+      return test(s);
+    } catch (error) {
+      thrown = { error };
+      return false;
+    }
+  };
   const current = model.getSnapshot().context.statuses.get(id);
   if (current && matches(current)) return Promise.resolve(current);
+  if (thrown) return Promise.reject(thrown.error);
   return new Promise((resolve, reject) => {
     let last = current;
     const settle = (fn: () => void) => {
@@ -30,6 +41,7 @@ export function waitForStatus(
       if (!status) return settle(() => reject(new AccountNotFoundError(id)));
       last = status;
       if (matches(status)) settle(() => resolve(status));
+      else if (thrown) settle(() => reject(thrown!.error));
     });
   });
 }

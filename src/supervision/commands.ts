@@ -35,7 +35,7 @@ export async function updateAccount(rt: Runtime, id: string, patch: unknown): Pr
     await persistOrRestore(rt, slot, () => rt.options.store.put(next));
     slot.account = next;
     slot.policy = resolveRestartPolicy(rt.options.policy, next.restart);
-    freshStart(rt, slot);
+    rt.freshStart(slot);
     return published(rt, slot);
   });
 }
@@ -45,9 +45,7 @@ export async function removeAccount(rt: Runtime, id: string): Promise<void> {
   return onAccount(rt, id, async (slot) => {
     await rt.stopTask(slot);
     await persistOrRestore(rt, slot, () => rt.options.store.delete(id));
-    slot.removed = true;
-    rt.slots.delete(id);
-    rt.unpublish(id);
+    rt.dropSlot(slot);
   });
 }
 
@@ -58,7 +56,7 @@ export async function enableAccount(rt: Runtime, id: string): Promise<AccountSta
     const next = { ...slot.account, enabled: true };
     await rt.options.store.put(next);
     slot.account = next;
-    freshStart(rt, slot);
+    rt.freshStart(slot);
     return published(rt, slot);
   });
 }
@@ -80,7 +78,7 @@ export async function restartAccount(rt: Runtime, id: string): Promise<AccountSt
   return onAccount(rt, id, async (slot) => {
     if (!slot.enabled) throw new AccountDisabledError(id);
     await rt.stopTask(slot);
-    freshStart(rt, slot);
+    rt.freshStart(slot);
     return published(rt, slot);
   });
 }
@@ -94,13 +92,6 @@ function onAccount<T>(rt: Runtime, id: string, fn: (slot: AccountSlot) => Promis
     if (!slot) throw new AccountNotFoundError(id);
     return fn(slot);
   });
-}
-
-function freshStart(rt: Runtime, slot: AccountSlot): void {
-  const hadHistory = slot.suspended !== undefined || slot.memory.history.length > 0;
-  slot.resetSupervision();
-  if (hadHistory) rt.saveSupervision(slot);
-  rt.startTask(slot);
 }
 
 async function persistOrRestore(rt: Runtime, slot: AccountSlot, write: () => Promise<void>): Promise<void> {

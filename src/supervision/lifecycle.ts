@@ -7,6 +7,9 @@ import type { Runtime } from './runtime.js';
 import { emptyStats, type ShutdownStats } from './shutdownStats.js';
 import { withTimeout } from './withTimeout.js';
 
+/** The longest delay a Node timer can wait (2^31 - 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * The supervisor's own start and stop around the root actor: `start()` once, `shutdown()` once
  * (later calls get the same promise), and `done` for whoever needs to know it stopped, including
@@ -23,6 +26,7 @@ export class Lifecycle {
   readonly #openStore: () => Promise<AccountStore>;
   readonly #jobs: JobRunner;
   #storeOpened = false;
+  #closing: Promise<void> | undefined;
   #actorStarted = false;
 
   constructor(runtime: Runtime, actor: Actor<typeof supervisorMachine>, openStore: () => Promise<AccountStore>, jobs: JobRunner) {
@@ -61,16 +65,19 @@ export class Lifecycle {
     });
   }
 
+  /** `timeoutMs` is clamped to what a timer can wait (0 to about 24.8 days); NaN means 0. */
   shutdown(timeoutMs: number): Promise<ShutdownStats> {
-    this.#shutdown ??= this.#beginShutdown(timeoutMs);
+    this.#shutdown ??= this.#beginShutdown(Math.min(Math.max(Number.isNaN(timeoutMs) ? 0 : timeoutMs, 0), MAX_TIMER_MS));
     return this.#shutdown;
   }
 
   async #beginShutdown(timeoutMs: number): Promise<ShutdownStats> {
     this.#deadline = Date.now() + timeoutMs;
     if (!this.#actorStarted) {
-      // Never started, or still opening the store (#start sees the shutdown and closes it).
+      // Never started, or still opening the store: #start sees the shutdown, closes the store and
+      // rejects; `done` resolves only after that, so the store's lock is released by then.
       this.#runtime.phase = 'stopped';
+      await this.#started?.catch(() => undefined);
       await this.#close();
       this.#resolveDone(emptyStats());
     } else if (this.#actor.getSnapshot().status === 'active') {
@@ -86,17 +93,23 @@ export class Lifecycle {
     this.#resolveDone(output?.stats ?? emptyStats());
   }
 
-  // The job runner, supervision writes and the store's close get what is left of the deadline, at
-  // least 250 ms: acknowledged commands are already durable, so this only flushes supervision state.
-  async #close(): Promise<void> {
-    const budget = Math.max(this.#deadline - Date.now(), 250);
+  #close(): Promise<void> {
+    return (this.#closing ??= this.#closeOnce());
+  }
+
+  // The job runner, supervision writes and the store's close each get what is left of the
+  // deadline, at least 250 ms: acknowledged commands are already durable, so this only flushes
+  // supervision state. Never rejects.
+  async #closeOnce(): Promise<void> {
     const log = this.#runtime.log;
-    const jobs = await this.#jobs.shutdown({ timeoutMs: budget });
-    if (jobs.abandoned > 0) log.warn(jobs, `${jobs.abandoned} jobs ignored cancellation at shutdown`);
-    const flushed = await withTimeout(this.#runtime.flushWrites(), budget);
-    if (!flushed.ok) log.error({ budgetMs: budget }, 'supervision state writes did not finish in time');
+    const left = () => Math.max(this.#deadline - Date.now(), 250);
+    const jobs = await withTimeout(this.#jobs.shutdown({ timeoutMs: left() }), left() + 250);
+    if (!jobs.ok) log.error({ err: jobs.error }, 'stopping the job runner failed');
+    else if (jobs.value.abandoned > 0) log.warn(jobs.value, `${jobs.value.abandoned} jobs ignored cancellation at shutdown`);
+    const flushed = await withTimeout(this.#runtime.flushWrites(), left());
+    if (!flushed.ok) log.error('supervision state writes did not finish in time');
     if (!this.#storeOpened) return;
-    const closed = await withTimeout(this.#runtime.options.store.close(), Math.max(this.#deadline - Date.now(), 250));
+    const closed = await withTimeout(this.#runtime.options.store.close(), left());
     if (!closed.ok) log.error({ err: closed.error }, 'closing the account store failed or timed out');
   }
 }

@@ -1,5 +1,4 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Account } from '../account.js';
 import { checkAccountRecord } from '../accountSchema.js';
 import { NotStartedError, ShuttingDownError } from '../errors.js';
 import { resolveRestartPolicy } from './restartPolicy.js';
@@ -18,62 +17,50 @@ export interface ReloadResult {
 /**
  * Re-reads the store and reconciles: new accounts start, deleted ones stop, changed ones restart,
  * unchanged ones are not touched. Each account's step runs in its command queue, after whatever
- * command of that account is in flight. Nothing is written to the store.
+ * command of that account is in flight, and reads the account from the store again there: a
+ * command that ran in between (a remove, a disable, an update) is never undone by a stale copy.
+ * Nothing is written to the store except the reset supervision state of changed accounts.
  */
 export async function reloadAccounts(rt: Runtime): Promise<ReloadResult> {
   if (rt.phase === 'idle' || rt.phase === 'starting') throw new NotStartedError();
   if (rt.phase !== 'running') throw new ShuttingDownError();
   await rt.options.store.refresh?.();
-  const stored = await rt.options.store.loadAll();
+  const ids = new Set([...(await rt.options.store.loadAll()).map((a) => a.id), ...rt.slots.keys()]);
   const result: ReloadResult = { added: [], removed: [], changed: [], unchanged: 0, invalid: [] };
-  const seen = new Set<string>();
-  const steps: Promise<void>[] = [];
-  for (const record of stored) {
-    const checked = checkAccountRecord(record);
-    if (!checked.ok) {
-      result.invalid.push(record.id);
-      continue;
-    }
-    seen.add(checked.account.id);
-    steps.push(rt.serial(checked.account.id, () => reconcileOne(rt, checked.account, result)));
-  }
-  for (const id of [...rt.slots.keys()]) {
-    if (!seen.has(id)) steps.push(rt.serial(id, () => dropOne(rt, id, result)));
-  }
-  await Promise.all(steps);
+  await Promise.all([...ids].map((id) => rt.serial(id, () => reconcile(rt, id, result))));
   rt.log.info({ added: result.added.length, removed: result.removed.length, changed: result.changed.length, unchanged: result.unchanged }, 'reloaded accounts from the store');
   return result;
 }
 
-async function reconcileOne(rt: Runtime, account: Account, result: ReloadResult): Promise<void> {
+async function reconcile(rt: Runtime, id: string, result: ReloadResult): Promise<void> {
   if (rt.phase !== 'running') return;
-  const slot = rt.slots.get(account.id);
+  const stored = await rt.options.store.get(id);
+  const slot = rt.slots.get(id);
+  if (stored === undefined) {
+    if (!slot) return;
+    await rt.stopTask(slot);
+    rt.dropSlot(slot);
+    result.removed.push(id);
+    return;
+  }
+  const checked = checkAccountRecord(stored);
+  if (!checked.ok) {
+    result.invalid.push(id);
+    return;
+  }
   if (!slot) {
-    const created = rt.createSlot(account);
+    const created = rt.createSlot(checked.account);
     rt.startTask(created);
     rt.publish(created);
-    result.added.push(account.id);
-    return;
-  }
-  if (isDeepStrictEqual(slot.account, account)) {
+    result.added.push(id);
+  } else if (isDeepStrictEqual(slot.account, checked.account)) {
     result.unchanged += 1;
-    return;
+  } else {
+    await rt.stopTask(slot);
+    slot.account = checked.account;
+    slot.policy = resolveRestartPolicy(rt.options.policy, checked.account.restart);
+    rt.freshStart(slot);
+    rt.publish(slot);
+    result.changed.push(id);
   }
-  await rt.stopTask(slot);
-  slot.account = account;
-  slot.policy = resolveRestartPolicy(rt.options.policy, account.restart);
-  slot.resetSupervision();
-  rt.startTask(slot);
-  rt.publish(slot);
-  result.changed.push(account.id);
-}
-
-async function dropOne(rt: Runtime, id: string, result: ReloadResult): Promise<void> {
-  const slot = rt.slots.get(id);
-  if (!slot || rt.phase !== 'running') return;
-  await rt.stopTask(slot);
-  slot.removed = true;
-  rt.slots.delete(id);
-  rt.unpublish(id);
-  result.removed.push(id);
 }

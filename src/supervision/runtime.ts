@@ -119,6 +119,21 @@ export class Runtime implements SupervisorRuntime {
     return slot;
   }
 
+  /** Forgets suspension and restart history (saving that), then starts a new incarnation: a fresh start. */
+  freshStart(slot: AccountSlot): void {
+    const hadHistory = slot.suspended !== undefined || slot.memory.history.length > 0;
+    slot.resetSupervision();
+    if (hadHistory) this.saveSupervision(slot);
+    this.startTask(slot);
+  }
+
+  /** Forgets a removed account: its slot and its status. The task must be stopped already. */
+  dropSlot(slot: AccountSlot): void {
+    slot.removed = true;
+    this.slots.delete(slot.id);
+    this.unpublish(slot.id);
+  }
+
   // ── tasks ────────────────────────────────────────────────────────────────────────────────
 
   /** Starts a new incarnation if the account should run and nothing of it is alive. */
@@ -198,7 +213,7 @@ export class Runtime implements SupervisorRuntime {
     slot.lastEnd = output.reason;
     if (output.error) slot.lastError = output.error;
     if (task.handle.alive) this.trackLeak(slot, task.handle);
-    if (task.inShutdown) this.countShutdownEnd(output);
+    if (task.inShutdown) this.countShutdownEnd(output, task.handle.alive);
     this.publish(slot);
     if (task.commanded || !this.accepting) return;
     const ranMs = task.runningSince === undefined ? 0 : output.endedAt - task.runningSince;
@@ -260,7 +275,13 @@ export class Runtime implements SupervisorRuntime {
     const base = { accountId: event.accountId, incarnation: event.incarnation, ...(event.output.error ? { error: event.output.error } : {}) };
     if (!slot || slot.incarnation !== event.incarnation || slot.task) return { type: 'TASK_FINISHED', ...base };
     const end = { reason: event.output.reason, ranMs: event.ranMs, ...(event.output.error ? { error: event.output.error } : {}) };
-    return { ...decideRestart(slot.policy, end, slot.memory, Date.now(), this.options.random), ...base };
+    try {
+      return { ...decideRestart(slot.policy, end, slot.memory, Date.now(), this.options.random), ...base };
+    } catch (err) {
+      // Only a user-supplied `random` can throw here; the account is left as it ended.
+      this.log.error({ accountId: slot.id, err }, `account ${slot.id}: the restart decision failed`);
+      return { type: 'TASK_FINISHED', ...base };
+    }
   }
 
   scheduleRestart(event: SupervisionEvent & { type: 'RESTART_SCHEDULED' }): void {
@@ -300,9 +321,9 @@ export class Runtime implements SupervisorRuntime {
     this.saveSupervision(slot);
   }
 
+  /** Nothing to carry out: the account's status was published when its task ended. */
   finish(event: SupervisionEvent): void {
-    const slot = this.slots.get(event.accountId);
-    if (slot) this.publish(slot);
+    this.log.debug({ accountId: event.accountId, incarnation: event.incarnation }, `account ${event.accountId}: ended, no restart`);
   }
 
   escalate(event: SupervisionEvent): void {
@@ -339,16 +360,18 @@ export class Runtime implements SupervisorRuntime {
       if (!task) continue;
       slot.task = undefined;
       this.#stats.forced += 1;
-      task.handle.abort();
-      task.actor.stop();
+      // An actor-logic worker's cleanup may throw; this runs in a root action and must not.
+      this.#guard(() => task.handle.abort());
+      this.#guard(() => task.actor.stop());
       if (task.handle.alive) this.trackLeak(slot, task.handle);
       this.publish(slot);
     }
     return this.finalStats();
   }
 
-  private countShutdownEnd(output: AccountTaskOutput): void {
-    if (output.forced) this.#stats.forced += 1;
+  // A task whose worker or jobs are still alive at its end counts as forced, whatever its reason.
+  private countShutdownEnd(output: AccountTaskOutput, stillAlive: boolean): void {
+    if (output.forced || stillAlive) this.#stats.forced += 1;
     else this.#stats[output.reason] += 1;
   }
 
@@ -370,16 +393,26 @@ export class Runtime implements SupervisorRuntime {
 
   // ── status ───────────────────────────────────────────────────────────────────────────────
 
+  // Publishing runs inside the root machine's actions: a throwing listener of the read model must
+  // not reach them (an action that throws stops the root, xstate-facts.md fact 5).
   publish(slot: AccountSlot): void {
     const status = statusOf(slot, this.hasLiveLeak(slot.id));
     slot.published = status;
-    this.options.status.trigger.upsert({ status });
+    this.#guard(() => this.options.status.trigger.upsert({ status }));
     this.#waiters.get(slot.id)?.forEach((notify) => notify(status));
   }
 
   unpublish(id: string): void {
-    this.options.status.trigger.remove({ id });
+    this.#guard(() => this.options.status.trigger.remove({ id }));
     this.#waiters.get(id)?.forEach((notify) => notify(undefined));
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, 'a status listener threw; the supervisor goes on');
+    }
   }
 
   /** Calls `notify` on every new status of `id` (undefined when removed) until the returned function is called. */
@@ -404,9 +437,11 @@ export class Runtime implements SupervisorRuntime {
         : {}),
       ...(slot.lastError ? { lastError: publicError(slot.lastError) } : {}),
     };
-    const write = this.options.store.saveSupervision(slot.id, record).catch((err: unknown) => {
-      this.log.error({ accountId: slot.id, err }, `account ${slot.id}: saving supervision state failed; it will be saved with the next change`);
-    });
+    const write = Promise.resolve()
+      .then(() => this.options.store.saveSupervision(slot.id, record))
+      .catch((err: unknown) => {
+        this.log.error({ accountId: slot.id, err }, `account ${slot.id}: saving supervision state failed; it will be saved with the next change`);
+      });
     this.#pendingWrites.add(write);
     void write.finally(() => this.#pendingWrites.delete(write));
   }

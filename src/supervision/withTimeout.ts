@@ -13,7 +13,8 @@ export type Bounded<T> = { ok: true; value: T } | { ok: false; error: unknown; t
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<Bounded<T>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Bounded<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: new Error(`timed out after ${ms} ms`), timedOut: true }), ms);
+    // Node fires longer delays at once: cap at the longest it can wait.
+    timer = setTimeout(() => resolve({ ok: false, error: new Error(`timed out after ${ms} ms`), timedOut: true }), Math.min(ms, 2_147_483_647));
   });
   const settled = promise.then(
     (value): Bounded<T> => ({ ok: true, value }),
