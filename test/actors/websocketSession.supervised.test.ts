@@ -68,7 +68,9 @@ describe('supervised sessions against the simulator', () => {
     const started = Date.now();
     sim.halfOpen('acc', true);
     const failed = await sup.waitFor('acc', (s) => s.lastError?.code === 'HEARTBEAT_TIMEOUT');
-    expect(failed.since - started).toBeLessThan(150 + 100 + 200);
+    // heartbeatTimeoutMs + one interval is 250 ms; the worker-level test holds that bound, this one
+    // leaves room for a loaded machine while still far below any OS-level TCP timeout.
+    expect(failed.since - started).toBeLessThan(1_000);
     sim.halfOpen('acc', false);
     await sup.waitFor('acc', (s) => connected(s) && s.incarnation >= 2);
   });
