@@ -1,6 +1,7 @@
 import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account } from '../account.js';
+import { withTimeout } from '../withTimeout.js';
 import type { TrackedJobs } from './accountJobs.js';
 import type { WorkerContext, WorkerLogic } from './worker.js';
 
@@ -88,7 +89,7 @@ export class WorkerHandle {
     const jobs = this.#options.jobs;
     // Closed even with nothing running, so leftover code of this worker cannot submit more.
     jobs.closeAndCancel(this.#options.cancelTimeoutMs);
-    if (jobs.live > 0) await withDeadline(jobs.idle(), this.#options.cancelTimeoutMs);
+    if (jobs.live > 0) await withTimeout(jobs.idle(), this.#options.cancelTimeoutMs);
   }
 
   /** Resolves once the worker and all of its job functions have settled; at once if it never started. */
@@ -160,11 +161,6 @@ function stacklessError(message: string): Error {
   }
 }
 
-async function withDeadline(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
 
 function runFunction(worker: (ctx: WorkerContext) => unknown, ctx: WorkerContext): Promise<WorkerOutcome> {
   let result: unknown;

@@ -1,3 +1,5 @@
+import { withTimeout as bounded } from '../withTimeout.js';
+
 /**
  * The error a bounded await rejects with when its time runs out. It has no errno-style `code` on
  * purpose: `StoreWriteError` then quotes its message ("writing … did not finish within … ms").
@@ -24,13 +26,7 @@ export class IoTimeoutError extends Error {
  * @throws IoTimeoutError when `ms` elapse first.
  */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new IoTimeoutError(what, ms)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await bounded(promise, ms);
+  if (result.ok) return result.value;
+  throw result.timedOut ? new IoTimeoutError(what, ms) : result.error;
 }

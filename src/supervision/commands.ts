@@ -2,7 +2,6 @@ import type { AccountStatus } from '../account.js';
 import { applyAccountPatch, parseAccountInput } from '../accountSchema.js';
 import { AccountDisabledError, AccountExistsError, AccountNotFoundError, NotStartedError, ShuttingDownError } from '../errors.js';
 import type { AccountSlot } from './accountSlot.js';
-import { resolveRestartPolicy } from './restartPolicy.js';
 import type { Runtime } from './runtime.js';
 
 /*
@@ -21,9 +20,7 @@ export async function addAccount(rt: Runtime, input: unknown): Promise<AccountSt
     assertRunning(rt);
     if (rt.slots.has(account.id)) throw new AccountExistsError(account.id);
     await rt.options.store.put(account);
-    const slot = rt.createSlot(account);
-    rt.startTask(slot);
-    return published(rt, slot);
+    return rt.addSlot(account).published!;
   });
 }
 
@@ -33,10 +30,8 @@ export async function updateAccount(rt: Runtime, id: string, patch: unknown): Pr
     const next = applyAccountPatch(slot.account, patch);
     await rt.stopTask(slot);
     await persistOrRestore(rt, slot, () => rt.options.store.put(next));
-    slot.account = next;
-    slot.policy = resolveRestartPolicy(rt.options.policy, next.restart);
-    rt.freshStart(slot);
-    return published(rt, slot);
+    rt.reconfigure(slot, next);
+    return slot.published!;
   });
 }
 

@@ -5,7 +5,7 @@ import type { JobRunner } from '../actors/jobs/runner.js';
 import type { AccountStore } from '../persistence/accountStore.js';
 import type { Runtime } from './runtime.js';
 import { emptyStats, type ShutdownStats } from './shutdownStats.js';
-import { withTimeout } from './withTimeout.js';
+import { withTimeout } from '../withTimeout.js';
 
 /** The longest delay a Node timer can wait (2^31 - 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;

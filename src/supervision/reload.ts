@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { checkAccountRecord } from '../accountSchema.js';
 import { NotStartedError, ShuttingDownError } from '../errors.js';
-import { resolveRestartPolicy } from './restartPolicy.js';
 import type { Runtime } from './runtime.js';
 
 /** What `reload()` did. Unchanged accounts were not touched: their incarnation stays the same. */
@@ -49,18 +48,13 @@ async function reconcile(rt: Runtime, id: string, result: ReloadResult): Promise
     return;
   }
   if (!slot) {
-    const created = rt.createSlot(checked.account);
-    rt.startTask(created);
-    rt.publish(created);
+    rt.addSlot(checked.account);
     result.added.push(id);
   } else if (isDeepStrictEqual(slot.account, checked.account)) {
     result.unchanged += 1;
   } else {
     await rt.stopTask(slot);
-    slot.account = checked.account;
-    slot.policy = resolveRestartPolicy(rt.options.policy, checked.account.restart);
-    rt.freshStart(slot);
-    rt.publish(slot);
+    rt.reconfigure(slot, checked.account);
     result.changed.push(id);
   }
 }

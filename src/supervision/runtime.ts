@@ -84,10 +84,7 @@ export class Runtime implements SupervisorRuntime {
     let i = 0;
     for (const account of accounts) {
       if (signal.aborted) return;
-      const slot = this.createSlot(account);
-      restoreSupervision(slot, supervision[account.id]);
-      this.startTask(slot);
-      this.publish(slot);
+      this.addSlot(account, supervision[account.id]);
       // Yield now and then so a 100,000-account start does not freeze the event loop.
       if (++i % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -113,10 +110,22 @@ export class Runtime implements SupervisorRuntime {
     return run;
   }
 
-  createSlot(account: Account): AccountSlot {
+  /** Holds a new account (with what the store remembers of its supervision), starts it if it should run, publishes it. */
+  addSlot(account: Account, record?: SupervisionRecord): AccountSlot {
     const slot = new AccountSlot(account, resolveRestartPolicy(this.options.policy, account.restart));
     this.slots.set(account.id, slot);
+    restoreSupervision(slot, record);
+    this.startTask(slot);
+    this.publish(slot);
     return slot;
+  }
+
+  /** Gives a stopped account its new configuration and a fresh start (see `freshStart`). */
+  reconfigure(slot: AccountSlot, account: Account): void {
+    slot.account = account;
+    slot.policy = resolveRestartPolicy(this.options.policy, account.restart);
+    this.freshStart(slot);
+    this.publish(slot);
   }
 
   /** Forgets suspension and restart history (saving that), then starts a new incarnation: a fresh start. */
