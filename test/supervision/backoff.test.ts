@@ -47,13 +47,16 @@ describe('intensity window', () => {
 describe('1,000 simultaneous failures', () => {
   it('are spread evenly over the backoff window by full jitter', async () => {
     const cw = controllableWorker();
-    const { sup } = await startSupervisor({ restart: { backoff: { minMs: 1_000, maxMs: 1_000, jitter: 'full' } } }, cw);
+    // The delay each decision chose, read from the root's RESTART_SCHEDULED events (exact, unlike
+    // timestamps taken a millisecond apart).
+    const scheduled = new Map<string, number>();
+    const inspect = (e: { type: string; event?: { type: string; accountId?: string; delayMs?: number } }) => {
+      const ev = e.event;
+      if (ev?.type === 'RESTART_SCHEDULED' && ev.accountId && !scheduled.has(ev.accountId)) scheduled.set(ev.accountId, ev.delayMs!);
+    };
+    const { sup } = await startSupervisor({ restart: { backoff: { minMs: 1_000, maxMs: 1_000, jitter: 'full' } }, inspect }, cw);
     await Promise.all(Array.from({ length: 1_000 }, (_, i) => sup.add({ id: `a${i}` })));
     await sup.waitFor('a999', 'running');
-    const scheduled = new Map<string, number>();
-    sup.statusModel.on('changed', ({ id, status }) => {
-      if (status?.nextRestartAt && !scheduled.has(id)) scheduled.set(id, status.nextRestartAt - status.since);
-    });
     for (const instance of cw.instances()) instance.reject(new Error('platform outage'));
     await Promise.all(Array.from({ length: 1_000 }, (_, i) => sup.waitFor(`a${i}`, (s) => s.incarnation === 2)));
     expect(scheduled.size).toBe(1_000);
