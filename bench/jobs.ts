@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import PQueue from 'p-queue';
-import { createJobRunner } from '../src/actors/jobs.js';
+import { createJobRunner } from '../src/jobs/index.js';
 
 const CONCURRENCY = 64;
 

@@ -1,7 +1,7 @@
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
 import type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
-import type { WorkerLogic } from './actors/worker.js';
-import { createJobRunner } from './actors/jobs/runner.js';
+import type { WorkerLogic } from './worker/worker.js';
+import { createJobRunner } from './jobs/runner.js';
 import { StatevisorError } from './errors.js';
 import { defaultLogger } from './logging/redaction.js';
 import { liveRef } from './machines/liveRef.js';

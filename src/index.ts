@@ -12,8 +12,8 @@
 export { createSupervisor, type Supervisor } from './createSupervisor.js';
 export { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
 export type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
-export type { Worker, WorkerContext, WorkerLogic } from './actors/worker.js';
-export type { TaskError } from './actors/describeError.js';
+export type { Worker, WorkerContext, WorkerLogic } from './worker/worker.js';
+export type { TaskError } from './worker/describeError.js';
 export {
   DEFAULT_RESTART_POLICY,
   resolveRestartPolicy,
@@ -36,7 +36,7 @@ export {
   type MessageHandler,
   type MessageContext,
   type SessionMessage,
-} from './actors/websocketSession.js';
+} from './sessions/websocketSession.js';
 export {
   HeartbeatTimeoutError,
   CredentialsRejectedError,
@@ -44,8 +44,8 @@ export {
   SessionClosedError,
   ConnectError,
   ConnectTimeoutError,
-} from './actors/session/errors.js';
-export type { AccountJobs } from './actors/accountJobs.js';
+} from './sessions/errors.js';
+export type { AccountJobs } from './worker/accountJobs.js';
 export {
   createJobRunner,
   gather,
@@ -58,7 +58,7 @@ export {
   type JobRunnerOptions,
   type JobHandle,
   type JobStatus,
-} from './actors/jobs.js';
+} from './jobs/index.js';
 export { createSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
 export { REDACT_PATHS, defaultLogger } from './logging/redaction.js';
 export * from './errors.js';

@@ -1,9 +1,9 @@
 import type { AnyActorLogic, InspectionEvent, Observer } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account } from './account.js';
-import type { Worker } from './actors/worker.js';
-import type { JobRunnerOptions } from './actors/jobs/options.js';
-import type { ScopeLimits } from './actors/jobs/types.js';
+import type { Worker } from './worker/worker.js';
+import type { JobRunnerOptions } from './jobs/options.js';
+import type { ScopeLimits } from './jobs/types.js';
 import type { AccountStore } from './persistence/accountStore.js';
 import type { RestartPolicyInput } from './supervision/restartPolicy.js';
 

@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import WebSocket from 'ws';
-import { websocketSession } from '../../src/actors/websocketSession.js';
+import { websocketSession } from '../../src/sessions/websocketSession.js';
 import { createSupervisor, memoryStore } from '../../src/index.js';
 import { fmt } from '../lib/stats.js';
 

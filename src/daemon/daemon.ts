@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { websocketSession } from '../actors/websocketSession.js';
+import { websocketSession } from '../sessions/websocketSession.js';
 import { createControlApi, instrumentStore, type ControlApi } from '../api/index.js';
 import { createSupervisor, type Supervisor } from '../createSupervisor.js';
 import { createInspectionRelay, type InspectionRelay } from '../inspect/index.js';

@@ -1,5 +1,5 @@
 import type { Account } from '../account.js';
-import { compileKeywordSettings, matchReply, type KeywordSettings, type MessageHandler } from '../actors/websocketSession.js';
+import { compileKeywordSettings, matchReply, type KeywordSettings, type MessageHandler } from '../sessions/websocketSession.js';
 
 /**
  * The daemon's message handler: the built-in keyword auto-reply, with each reply logged at `info`

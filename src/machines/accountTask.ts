@@ -14,8 +14,8 @@
  * `actor.stop()`, which runs no exit actions and would skip `cancelling` (xstate-facts.md, fact 1).
  */
 import { assign, fromCallback, setup } from 'xstate';
-import type { WorkerHandle } from '../actors/workerHandle.js';
-import { describeError, type TaskError } from '../actors/describeError.js';
+import type { WorkerHandle } from '../worker/workerHandle.js';
+import { describeError, type TaskError } from '../worker/describeError.js';
 import { LoadTimeoutError } from '../errors.js';
 
 /** Why a task ended. */

@@ -46,7 +46,7 @@
  * the same timer-table reason.
  */
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
-import type { TaskError } from '../actors/describeError.js';
+import type { TaskError } from '../worker/describeError.js';
 import type { RestartDecision } from '../supervision/decideRestart.js';
 import type { ShutdownStats } from '../supervision/shutdownStats.js';
 import type { AccountTaskOutput } from './accountTask.js';

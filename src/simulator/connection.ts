@@ -3,8 +3,8 @@
  * pushed messages and recorded replies, with the faults applied.
  */
 import type { RawData } from 'ws';
-import { CloseCode, clientFrameSchema, encodeFrame, parseFrame, type ClientFrame, type ServerFrame } from '../actors/session/protocol.js';
-import { rawText } from '../actors/session/util.js';
+import { CloseCode, clientFrameSchema, encodeFrame, parseFrame, type ClientFrame, type ServerFrame } from '../protocol/protocol.js';
+import { rawText } from '../sessions/util.js';
 import type { EventHub } from './events.js';
 import type { Faults } from './faults.js';
 import type { Ledger } from './ledger.js';

@@ -2,7 +2,7 @@
  * Fault injection: what the simulated platform does wrong, per account or globally. Owns the
  * `dropEvery` timers; `dispose()` stops them.
  */
-import { CloseCode } from '../actors/session/protocol.js';
+import { CloseCode } from '../protocol/protocol.js';
 import type { SimConnection } from './connection.js';
 import type { Ledger } from './ledger.js';
 

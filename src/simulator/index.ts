@@ -1,5 +1,5 @@
 /**
- * The platform simulator: a fake remote platform for demos and tests. See PROTOCOL.md.
+ * The platform simulator: a fake remote platform for demos and tests. See src/protocol/PROTOCOL.md.
  *
  * @example
  * ```ts

@@ -1,12 +1,12 @@
 /**
- * A fake remote platform on 127.0.0.1 speaking the session protocol (PROTOCOL.md), with fault
+ * A fake remote platform on 127.0.0.1 speaking the session protocol (src/protocol/PROTOCOL.md), with fault
  * injection and a ground-truth ledger of sessions per account.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type Server as WsServer } from 'ws';
-import { CloseCode } from '../actors/session/protocol.js';
-import { settleWithin } from '../actors/session/util.js';
+import { CloseCode } from '../protocol/protocol.js';
+import { settleWithin } from '../sessions/util.js';
 import { SimConnection, type SimEnv } from './connection.js';
 import { EventHub, type SimulatorEvents } from './events.js';
 import { Faults, type DropMode } from './faults.js';

@@ -1,7 +1,7 @@
 import type { Actor } from 'xstate';
 import type { Account, AccountState, AccountStatus } from '../account.js';
-import type { TaskError } from '../actors/describeError.js';
-import type { WorkerHandle } from '../actors/workerHandle.js';
+import type { TaskError } from '../worker/describeError.js';
+import type { WorkerHandle } from '../worker/workerHandle.js';
 import type { accountTaskMachine, AccountTaskOutput, TaskEndReason } from '../machines/accountTask.js';
 import type { RestartMemory } from './decideRestart.js';
 import type { RestartPolicy } from './restartPolicy.js';

@@ -1,4 +1,4 @@
-import type { TaskError } from '../actors/describeError.js';
+import type { TaskError } from '../worker/describeError.js';
 import type { TaskEndReason } from '../machines/accountTask.js';
 import { backoffDelay, type Random } from './backoff.js';
 import { checkIntensity } from './intensity.js';

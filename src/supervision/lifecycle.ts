@@ -1,7 +1,7 @@
 import type { Actor } from 'xstate';
 import { ShuttingDownError } from '../errors.js';
 import type { supervisorMachine } from '../machines/supervisor.js';
-import type { JobRunner } from '../actors/jobs/runner.js';
+import type { JobRunner } from '../jobs/runner.js';
 import type { AccountStore } from '../persistence/accountStore.js';
 import type { Runtime } from './runtime.js';
 import { emptyStats, type ShutdownStats } from './shutdownStats.js';

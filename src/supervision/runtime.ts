@@ -2,12 +2,12 @@ import { createActor, type AnyActorRef, type InspectionEvent, type Observer } fr
 import type { Logger } from 'pino';
 import type { Account, AccountStatus } from '../account.js';
 import { checkAccountRecord } from '../accountSchema.js';
-import type { TaskError } from '../actors/describeError.js';
-import type { WorkerLogic } from '../actors/worker.js';
-import { WorkerHandle } from '../actors/workerHandle.js';
-import { TrackedJobs } from '../actors/accountJobs.js';
-import type { JobRunner } from '../actors/jobs/runner.js';
-import type { ScopeLimits } from '../actors/jobs/types.js';
+import type { TaskError } from '../worker/describeError.js';
+import type { WorkerLogic } from '../worker/worker.js';
+import { WorkerHandle } from '../worker/workerHandle.js';
+import { TrackedJobs } from '../worker/accountJobs.js';
+import type { JobRunner } from '../jobs/runner.js';
+import type { ScopeLimits } from '../jobs/types.js';
 import { AccountNotFoundError, EscalationError, InvalidAccountError } from '../errors.js';
 import { supervisorLogger, taskLogger } from '../logging/redaction.js';
 import { accountTaskMachine, type AccountTaskOutput } from '../machines/accountTask.js';

@@ -1,5 +1,5 @@
 import type { AccountStatus } from '../account.js';
-import type { TaskError } from '../actors/describeError.js';
+import type { TaskError } from '../worker/describeError.js';
 import type { AccountSlot } from './accountSlot.js';
 
 /** The part of an error a status, an API or a persisted record shows: no stack. */

@@ -1,5 +1,5 @@
 import type { Account } from '../account.js';
-import type { Worker, WorkerContext } from '../actors/worker.js';
+import type { Worker, WorkerContext } from '../worker/worker.js';
 
 /** One call of a {@link ControllableWorker}: a worker a test settles by hand. */
 export interface WorkerInstance {

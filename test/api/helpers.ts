@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { createControlApi, type ControlApi, type ControlApiOptions } from '../../src/api/index.js';
-import type { WorkerContext } from '../../src/actors/worker.js';
+import type { WorkerContext } from '../../src/worker/worker.js';
 import { createSupervisor, memoryStore, type AccountStatus, type AccountStore, type Supervisor } from '../../src/index.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
-import { TrackedJobs } from '../../src/actors/accountJobs.js';
-import { createJobRunner } from '../../src/actors/jobs.js';
+import { TrackedJobs } from '../../src/worker/accountJobs.js';
+import { createJobRunner } from '../../src/jobs/index.js';
 
 const runner = createJobRunner({ logger: pino({ level: 'silent' }) });
 let next = 0;

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createActor, waitFor, type SnapshotFrom } from 'xstate';
 import type { Account } from '../../src/account.js';
-import { WorkerHandle } from '../../src/actors/workerHandle.js';
+import { WorkerHandle } from '../../src/worker/workerHandle.js';
 import { accountTaskMachine, type AccountTaskEvent } from '../../src/machines/accountTask.js';
 import { controllableWorker } from '../../src/testing/index.js';
 import { testJobs } from '../helpers/jobs.js';

@@ -1,7 +1,7 @@
 // Test helpers shared by the simulator and session-worker tests: polling with a bound, and a raw
 // ws client that records what the simulator sends.
 import { WebSocket } from 'ws';
-import { encodeFrame, parseFrame, serverFrameSchema, type ClientFrame, type ServerFrame } from '../../src/actors/session/protocol.js';
+import { encodeFrame, parseFrame, serverFrameSchema, type ClientFrame, type ServerFrame } from '../../src/protocol/protocol.js';
 
 /** Polls `predicate` every 10 ms; rejects with `message` after `timeoutMs`. */
 export async function waitUntil(predicate: () => boolean, timeoutMs = 3_000, message = 'condition'): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSoak } from '../../src/soak/soak.js';
+import { runSoak } from '../../soak/soak.js';
 
 describe('short soak: 200 supervised sessions, random faults', () => {
   it('never two sessions for one account, all healthy accounts connected at the end, no handle leak', async () => {

@@ -1,0 +1,240 @@
+/**
+ * One run of a WebSocket session, from connect to the socket's `close` event. It owns the
+ * socket, every timer and the abort listener, and releases them all before `run()` settles.
+ */
+import { WebSocket, type RawData } from 'ws';
+import type { WorkerContext } from '../worker/worker.js';
+import { CloseCode, encodeFrame, parseFrame, serverFrameSchema, type ClientFrame, type ServerFrame } from '../protocol/protocol.js';
+import { ConnectTimeoutError, HeartbeatTimeoutError, InvalidSessionUrlError, RegisterTimeoutError } from './errors.js';
+import { errorForClose, type SessionPhase } from './closeCodes.js';
+import { Heartbeat } from './heartbeat.js';
+import { ThrottledReporter } from './reporter.js';
+import { createTokenBucket, type TokenBucket } from './tokenBucket.js';
+import { sendReply, type ReplyChannel } from './sendReply.js';
+import { JobCancelledError } from '../jobs/errors.js';
+import type { MessageHandler, ReplyOutcome, ResolvedSessionOptions } from './options.js';
+import { safeUrl, resolveUrl, rawText, settleWithin } from './util.js';
+
+/** How long to wait for ws's `close` event after `terminate()` before settling anyway. */
+const TERMINATE_GRACE_MS = 1_000;
+
+/**
+ * Runs one session; `run()` resolves after an abort and rejects with the reason of any other end.
+ *
+ * @example
+ * ```ts
+ * await new SessionRun(ctx, resolveSessionOptions({ url }), handler).run();
+ * ```
+ */
+export class SessionRun implements ReplyChannel {
+  private ws: WebSocket | undefined;
+  private phase: SessionPhase = 'connecting';
+  private error: Error | undefined;
+  private cancelled = false;
+  private socketClosed = false;
+  private lastSocketError: Error | undefined;
+  private phaseTimer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly handlers = new Set<Promise<void>>();
+  private readonly heartbeat: Heartbeat;
+  private readonly reporter: ThrottledReporter;
+  private readonly bucket: TokenBucket;
+  private resolveClosed: () => void = () => {};
+  private readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+  readonly signal: AbortSignal;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly opts: ResolvedSessionOptions,
+    private readonly handler: MessageHandler,
+  ) {
+    this.signal = ctx.signal;
+    this.bucket = createTokenBucket(opts.rateLimit);
+    this.reporter = new ThrottledReporter((details) => ctx.report(details), opts.reportThrottleMs);
+    this.heartbeat = new Heartbeat({
+      intervalMs: opts.heartbeatIntervalMs,
+      timeoutMs: opts.heartbeatTimeoutMs,
+      probe: (seq) => this.probe(seq),
+      onTimeout: (missing) => this.fail(new HeartbeatTimeoutError(opts.heartbeatTimeoutMs, missing)),
+      onAlive: (at) => {
+        this.reporter.details.lastHeartbeatAt = at;
+        this.reporter.now();
+      },
+    });
+  }
+
+  /** Connects and lives until the socket closes; then releases everything. */
+  async run(): Promise<void> {
+    if (this.signal.aborted) return;
+    const onAbort = (): void => this.cancel();
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.open();
+      await this.closed;
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
+      this.release();
+      await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs);
+    }
+    if (this.error) throw this.error;
+  }
+
+  canSend(): boolean {
+    return this.phase === 'live' && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  takeToken(): boolean {
+    return this.bucket.tryTake();
+  }
+
+  send(frame: ClientFrame): void {
+    this.ws?.send(encodeFrame(frame));
+  }
+
+  count(outcome: ReplyOutcome): void {
+    if (outcome === 'closed') return;
+    if (outcome === 'sent') this.reporter.details.messagesOut += 1;
+    else this.reporter.details.repliesDropped += 1;
+    this.reporter.countersChanged();
+  }
+
+  private open(): void {
+    const url = resolveUrl(this.opts.url, this.ctx.account);
+    this.ctx.log.info({ url: safeUrl(url) }, 'session connecting');
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, this.opts.wsOptions);
+    } catch (e) {
+      throw new InvalidSessionUrlError(e);
+    }
+    this.ws = ws;
+    ws.on('open', () => this.onOpen());
+    ws.on('message', (data, isBinary) => this.onData(data, isBinary));
+    ws.on('pong', () => this.heartbeat.pong());
+    ws.on('error', (err) => (this.lastSocketError = err));
+    ws.once('close', (code, reason) => this.onClose(code, reason.toString('utf8')));
+    this.phaseTimer = setTimeout(() => this.fail(new ConnectTimeoutError(this.opts.connectTimeoutMs)), this.opts.connectTimeoutMs);
+  }
+
+  private onOpen(): void {
+    clearTimeout(this.phaseTimer);
+    this.phase = 'registering';
+    this.send({ type: 'register', accountId: this.ctx.account.id, token: this.ctx.account.credentials ?? '' });
+    this.phaseTimer = setTimeout(() => this.fail(new RegisterTimeoutError(this.opts.registerTimeoutMs)), this.opts.registerTimeoutMs);
+  }
+
+  private onData(data: RawData, isBinary: boolean): void {
+    const frame = isBinary ? undefined : parseFrame(serverFrameSchema, rawText(data));
+    // Unknown frames are ignored, as the protocol asks, so the platform can add new ones.
+    if (!frame) return this.ctx.log.debug('ignored an unknown frame');
+    if (frame.type === 'registered') this.onRegistered(frame.sessionId);
+    else if (frame.type === 'heartbeat_ack') this.heartbeat.ack(frame.seq);
+    else this.onMessage(frame);
+  }
+
+  private onRegistered(sessionId: string): void {
+    if (this.phase !== 'registering') return;
+    clearTimeout(this.phaseTimer);
+    this.phase = 'live';
+    Object.assign(this.reporter.details, { connected: true, connectedAt: Date.now(), sessionId });
+    this.reporter.now();
+    this.heartbeat.start();
+    this.ctx.log.info({ sessionId }, 'session registered');
+  }
+
+  private onMessage(frame: Extract<ServerFrame, { type: 'message' }>): void {
+    if (this.phase !== 'live') return;
+    this.reporter.details.messagesIn += 1;
+    this.reporter.countersChanged();
+    const { account, signal, log } = this.ctx;
+    const message = { id: frame.id, from: frame.from, text: frame.text };
+    const reply = (text: string): ReplyOutcome => sendReply(this, frame.id, text);
+    // Each message is handled as a job in the account's `reply` lane: one at a time and in order,
+    // cancelled with the task, and counted against the runner's concurrency.
+    try {
+      const job = this.ctx.jobs.submit(`message:${frame.id}`, async (jobSignal) => {
+        await this.handler(message, { account, signal: AbortSignal.any([signal, jobSignal]), log, reply });
+      }, { lane: 'reply' });
+      this.track(job.result);
+    } catch (e) {
+      // Queue full or the task is stopping: the message goes unanswered, counted as a dropped reply.
+      this.count('rate_limited');
+      log.warn({ err: e, messageId: frame.id }, 'message not handled');
+    }
+  }
+
+  /** Keeps a running async handler so `run()` can wait for it; its failure is logged, not fatal. */
+  private track(result: Promise<void>): void {
+    const done: Promise<void> = result
+      .catch((e: unknown) =>
+        e instanceof JobCancelledError
+          ? this.ctx.log.debug({ err: e }, 'message handling cancelled')
+          : this.ctx.log.warn({ err: e }, 'message handler rejected'),
+      )
+      .finally(() => this.handlers.delete(done));
+    this.handlers.add(done);
+  }
+
+  private probe(seq: number): void {
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    this.ws.ping();
+    this.send({ type: 'heartbeat', seq });
+  }
+
+  /** Abort: close 1000, wait for the handshake up to closeTimeoutMs, then terminate. */
+  private cancel(): void {
+    if (this.cancelled || this.socketClosed || this.error) return;
+    this.cancelled = true;
+    this.heartbeat.stop();
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CONNECTING) return this.terminate();
+    this.phase = 'closing';
+    ws.close(CloseCode.normal, 'cancelled');
+    this.closeTimer = setTimeout(() => {
+      this.ctx.log.warn({ closeTimeoutMs: this.opts.closeTimeoutMs }, 'close handshake timed out, terminating');
+      this.terminate();
+    }, this.opts.closeTimeoutMs);
+  }
+
+  private fail(error: Error): void {
+    if (this.socketClosed || this.error || this.cancelled) return;
+    this.error = error;
+    this.terminate();
+  }
+
+  private terminate(): void {
+    this.heartbeat.stop();
+    this.ws?.terminate();
+    // ws emits 'close' once the socket is destroyed; should it not, settle anyway.
+    this.graceTimer ??= setTimeout(() => this.onClose(CloseCode.abnormal, 'no close event after terminate'), TERMINATE_GRACE_MS);
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.socketClosed) return;
+    this.socketClosed = true;
+    if (!this.error && !this.cancelled) this.error = errorForClose(code, reason, this.phase, this.lastSocketError);
+    if (this.error) this.ctx.log.warn({ closeCode: code, code: (this.error as { code?: string }).code }, 'session ended');
+    else this.ctx.log.info({ closeCode: code }, 'session closed');
+    this.resolveClosed();
+  }
+
+  /** Stops every timer, detaches from the socket and reports the disconnect. */
+  private release(): void {
+    this.heartbeat.stop();
+    this.reporter.stop();
+    clearTimeout(this.phaseTimer);
+    clearTimeout(this.closeTimer);
+    clearTimeout(this.graceTimer);
+    if (this.ws) {
+      this.ws.removeAllListeners();
+      // A late 'error' from a detached socket must not become an uncaught exception.
+      this.ws.on('error', () => {});
+      if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    }
+    if (this.reporter.details.connected) {
+      this.reporter.details.connected = false;
+      this.reporter.now();
+    }
+  }
+}
