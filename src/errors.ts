@@ -27,14 +27,14 @@ export class StatevisorError extends Error {
 /** `add()` of an id that already exists. */
 export class AccountExistsError extends StatevisorError {
   constructor(readonly accountId: string) {
-    super('ACCOUNT_EXISTS', `Account "${accountId}" already exists. Use update() to change it, or remove() it first.`);
+    super('ACCOUNT_EXISTS', `Account "${accountId}" already exists. Change it with \`statevisor accounts update ${accountId} …\` (update() in code), or remove it first with \`statevisor accounts remove ${accountId}\`.`);
   }
 }
 
 /** A command named an account the supervisor does not hold. */
 export class AccountNotFoundError extends StatevisorError {
   constructor(readonly accountId: string) {
-    super('ACCOUNT_NOT_FOUND', `Account "${accountId}" does not exist. Check the id, or add() it first.`);
+    super('ACCOUNT_NOT_FOUND', `Account "${accountId}" does not exist. Check the id (\`statevisor accounts list\`), or add it first with \`statevisor accounts add ${accountId} …\` (add() in code).`);
   }
 }
 
@@ -66,7 +66,7 @@ export class NotStartedError extends StatevisorError {
 /** `restart()` of a disabled account. */
 export class AccountDisabledError extends StatevisorError {
   constructor(readonly accountId: string) {
-    super('ACCOUNT_DISABLED', `Account "${accountId}" is disabled: enable() it to start it.`);
+    super('ACCOUNT_DISABLED', `Account "${accountId}" is disabled: start it with \`statevisor accounts enable ${accountId}\` (enable() in code).`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { scrubReplacer } from '../inspect/scrub.js';
+import { scrubReplacer } from '../secrets/scrub.js';
 import type { TokenCheck } from './auth.js';
 import { hasBody, readJsonBody } from './body.js';
 import type { Endpoint, Reply } from './endpoints.js';

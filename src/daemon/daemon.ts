@@ -5,7 +5,9 @@ import { websocketSession } from '../sessions/websocketSession.js';
 import { createControlApi, instrumentStore, type ControlApi } from '../api/index.js';
 import { createSupervisor, type Supervisor } from '../createSupervisor.js';
 import { createInspectionRelay, type InspectionRelay } from '../inspect/index.js';
-import { REDACT_PATHS } from '../logging/redaction.js';
+import { escapeControl } from '../logging/escapeControl.js';
+import { redactUrl } from '../secrets/redactUrl.js';
+import { statevisorLoggerOptions } from '../logging/redaction.js';
 import type { AccountStore } from '../persistence/accountStore.js';
 import { lowdbStore } from '../persistence/lowdbStore.js';
 import { createSimulator, type Simulator } from '../simulator/index.js';
@@ -77,7 +79,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     parts.api = api;
     if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}, shown once): ${api.createdToken}\n`);
     await supervisor.start();
-    logger.info({ dataFile: config.dataFile, upstream: url, api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
+    logger.info({ dataFile: config.dataFile, upstream: redactUrl(url), api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
     return running(supervisor, { ...parts, api }, logger, config);
   } catch (err) {
     await closeParts(parts);
@@ -114,9 +116,26 @@ async function seedDemo(store: AccountStore, simulator: Simulator, logger: Logge
   armDemoFaults(simulator);
 }
 
-/** Pretty lines on a terminal, JSON lines otherwise; credentials censored either way. */
-function daemonLogger(config: DaemonConfig, stdout: DaemonIo['stdout']): Logger {
-  const options = { name: 'statevisor', level: config.logLevel, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } };
+/**
+ * Pretty lines on a terminal, JSON lines otherwise; credentials and URL secrets censored either
+ * way. Pretty lines print the message with control characters escaped: a newline inside a
+ * customer's message must not start something that looks like a log line of its own.
+ */
+export function daemonLogger(config: Pick<DaemonConfig, 'logLevel'>, stdout: DaemonIo['stdout']): Logger {
+  const options = statevisorLoggerOptions({ level: config.logLevel });
   if (!stdout.isTTY) return pino(options, stdout);
-  return pino(options, pretty({ destination: stdout, colorize: true, ignore: 'pid,hostname,name', translateTime: 'HH:MM:ss.l', sync: true }));
+  return pino(
+    options,
+    pretty({
+      destination: stdout,
+      colorize: true,
+      ignore: 'pid,hostname,name',
+      translateTime: 'HH:MM:ss.l',
+      sync: true,
+      messageFormat: (log, messageKey) => {
+        const message = log[messageKey];
+        return escapeControl(typeof message === 'string' ? message : JSON.stringify(message) ?? '');
+      },
+    }),
+  );
 }
