@@ -114,8 +114,17 @@ export class StoreCorruptError extends StatevisorError {
 
 /** Another live process holds the store's lock. */
 export class StoreLockedError extends StatevisorError {
-  constructor(readonly file: string, readonly pid: number) {
-    super('STORE_LOCKED', `The account store "${file}" is locked by process ${pid}. Stop that process first, or use another data file.`, { retryable: false });
+  /** The lock file (`<file>.lock`). */
+  readonly lockFile: string;
+  constructor(readonly file: string, readonly pid: number, details: { host?: string | undefined; lockFile?: string } = {}) {
+    const lockFile = details.lockFile ?? `${file}.lock`;
+    super(
+      'STORE_LOCKED',
+      `The account store "${file}" is locked by process ${pid}${details.host ? ` on host ${details.host}` : ''}. Stop that process first, or use another data file. ` +
+        `If no statevisor is using this file (the holder crashed and its pid now belongs to another program), delete ${lockFile} and start again.`,
+      { retryable: false },
+    );
+    this.lockFile = lockFile;
   }
 }
 
