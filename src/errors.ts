@@ -128,6 +128,13 @@ export class StoreLockedError extends StatevisorError {
   }
 }
 
+/** The store's file or directory is open to other users and cannot be made private (not ours to change). */
+export class StorePermissionError extends StatevisorError {
+  constructor(readonly path: string, detail: string) {
+    super('STORE_PERMISSIONS', `The account store path "${path}" ${detail}. It holds credentials: make it private (chmod 600 for the file, 700 for its directory, owned by the user running statevisor), or use another data file.`, { retryable: false });
+  }
+}
+
 /** The store's credentials cannot be decrypted with the given secret. */
 export class StoreSecretError extends StatevisorError {
   constructor(readonly file: string, detail: string) {

@@ -3,6 +3,8 @@ import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { websocketSession } from '../sessions/websocketSession.js';
 import { createControlApi, instrumentStore, type ControlApi } from '../api/index.js';
+import { ApiListenError } from '../api/errors.js';
+import { StatevisorError } from '../errors.js';
 import { createSupervisor, type Supervisor } from '../createSupervisor.js';
 import { createInspectionRelay, type InspectionRelay } from '../inspect/index.js';
 import { escapeControl } from '../logging/escapeControl.js';
@@ -35,6 +37,17 @@ export interface DaemonIo {
   env: NodeJS.ProcessEnv;
 }
 
+/** The control API's port is taken (or cannot be bound): the message names the flag that changes it. */
+export class DaemonListenError extends StatevisorError {
+  constructor(cause: ApiListenError) {
+    super(
+      'API_LISTEN_FAILED',
+      `${cause.message.replace(/\.$/, '')}: start with --api-port <port> (or set "api.port" in statevisor.config.json, or STATEVISOR_API_PORT).`,
+      { cause, retryable: false },
+    );
+  }
+}
+
 type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi };
 
 /**
@@ -53,8 +66,11 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const logger = daemonLogger(config, io.stdout);
   const parts: Parts = {};
   try {
-    const store = instrumentStore(await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, logger }));
+    const store = instrumentStore(await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, skipInvalid: config.skipInvalid, logger }));
     parts.store = store;
+    if (!io.env.STATEVISOR_SECRET) {
+      logger.warn({ dataFile: config.dataFile }, `credentials are stored in plaintext in ${config.dataFile} (mode 0600, readable only by this user): set STATEVISOR_SECRET to encrypt them`);
+    }
     parts.simulator = config.upstreamUrl ? undefined : await createSimulator({ rate: 0.2 });
     if (parts.simulator && config.demo) await seedDemo(store, parts.simulator, logger);
     parts.relay = config.inspect ? await createInspectionRelay({ port: config.inspectPort }) : undefined;
@@ -75,9 +91,14 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       ...(config.api.token ? { token: config.api.token } : { dataDir: path.dirname(config.dataFile) }),
       logger,
       writeLatency: store.writeLatency,
+      maxConnections: config.api.maxConnections,
+      headersTimeoutMs: config.api.headersTimeoutMs,
+      requestTimeoutMs: config.api.requestTimeoutMs,
+    }).catch((err: unknown) => {
+      throw err instanceof ApiListenError ? new DaemonListenError(err) : err;
     });
     parts.api = api;
-    if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}, shown once): ${api.createdToken}\n`);
+    if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}; \`statevisor token\` shows where it is later): ${api.createdToken}\n`);
     await supervisor.start();
     logger.info({ dataFile: config.dataFile, upstream: redactUrl(url), api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
     return running(supervisor, { ...parts, api }, logger, config);
@@ -90,10 +111,13 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
 function running(supervisor: Supervisor, parts: Parts & { api: ControlApi }, logger: Logger, config: DaemonConfig): RunningDaemon {
   let stopping: Promise<ShutdownStats> | undefined;
   const stop = async () => {
+    const started = performance.now();
     const stats = await supervisor.shutdown({ timeoutMs: config.shutdownTimeoutMs });
     await closeParts({ ...parts, store: undefined });
-    const { error, ...counts } = stats;
-    logger.info(counts, `statevisor stopped in ${stats.durationMs} ms${stats.forced ? `, ${stats.forced} forced` : ''}`);
+    const { error, durationMs: supervisorMs, ...counts } = stats;
+    // The whole stop, API and simulator included: what the operator waited for.
+    const totalMs = Math.round(performance.now() - started);
+    logger.info({ ...counts, durationMs: totalMs, supervisorMs }, `statevisor stopped in ${totalMs} ms${stats.forced ? `, ${stats.forced} forced` : ''}`);
     if (error) logger.fatal({ err: error }, error.message);
     return stats;
   };
