@@ -4,8 +4,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runOperatorCli } from '../../src/cli/index.js';
 import { startHarness, TOKEN, type Harness } from '../api/helpers.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -48,7 +50,24 @@ async function run(args: string[], opts: { closeStdout?: boolean } = {}): Promis
   return { code, stdout, stderr, ms: Date.now() - started };
 }
 
-describe('statevisor operator commands, as real processes', () => {
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+/** The operator CLI in this process (as `runOperatorCli`), for what needs no process boundary. */
+async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const env = { STATEVISOR_API_URL: h?.api.url ?? 'http://127.0.0.1:1' };
+  const code = await runOperatorCli({ argv: [...argv, '--data-dir', dir], env, cwd: dir, stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+describe('statevisor operator commands', () => {
   it('`accounts list --json | head` and `status --watch | head` exit 0 quietly on EPIPE', async () => {
     await withDaemon(['a', 'b', 'c']);
     const list = await run(['accounts', 'list', '--json'], { closeStdout: true });
@@ -65,34 +84,33 @@ describe('statevisor operator commands, as real processes', () => {
     expect(stdout.trim()).toBe(pkg.version);
   });
 
-  it('with --json, errors are one JSON line naming the code, the message and the exit code', async () => {
+  it('with --json, errors are one JSON line naming the code, the message and the exit code; advice names CLI commands', async () => {
     await withDaemon(['a']);
-    const missing = await run(['accounts', 'get', 'nope', '--json']);
+    const missing = await inProcess(['accounts', 'get', 'nope', '--json']);
     expect(missing.code).toBe(1);
-    const parsed = JSON.parse(missing.stderr) as { error: { code: string; message: string; exitCode: number } };
+    const parsed = JSON.parse(missing.err) as { error: { code: string; message: string; exitCode: number } };
     expect(parsed.error).toMatchObject({ code: 'ACCOUNT_NOT_FOUND', exitCode: 1 });
     expect(parsed.error.message).toContain('statevisor accounts add nope');
-    expect(missing.stdout).toBe('');
+    expect(missing.out).toBe('');
 
-    const text = await run(['accounts', 'add', 'a']);
+    const text = await inProcess(['accounts', 'add', 'a']);
     expect(text.code).toBe(1);
-    expect(text.stderr).toMatch(/^statevisor: .*statevisor accounts update a/);
-    expect(text.stderr).not.toContain('update()\n');
+    expect(text.err).toMatch(/^statevisor: .*`statevisor accounts update a …`/);
   });
 
   it('an unreachable daemon with --json: JSON error, exit 3', async () => {
     await writeFile(path.join(dir, 'api-token'), `${TOKEN}\n`, { mode: 0o600 });
-    const down = await run(['status', '--json']);
+    const down = await inProcess(['status', '--json']);
     expect(down.code).toBe(3);
-    expect(JSON.parse(down.stderr)).toMatchObject({ error: { code: 'CLI_UNREACHABLE', exitCode: 3 } });
+    expect(JSON.parse(down.err)).toMatchObject({ error: { code: 'CLI_UNREACHABLE', exitCode: 3 } });
   });
 
   it('status --json lists accounts in the table order', async () => {
     await withDaemon(['c-shop', 'a-shop', 'b-shop']);
-    const table = await run(['status']);
-    const tableIds = table.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
-    const json = await run(['status', '--json']);
-    expect((JSON.parse(json.stdout) as { id: string }[]).map((s) => s.id)).toEqual(tableIds);
+    const table = await inProcess(['status']);
+    const tableIds = table.out.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
+    const json = await inProcess(['status', '--json']);
+    expect((JSON.parse(json.out) as { id: string }[]).map((s) => s.id)).toEqual(tableIds);
     expect(tableIds).toEqual(['a-shop', 'b-shop', 'c-shop']);
   });
 });
