@@ -59,7 +59,7 @@ export class ShuttingDownError extends StatevisorError {
 /** A command arrived before `start()` finished. */
 export class NotStartedError extends StatevisorError {
   constructor() {
-    super('NOT_STARTED', 'The supervisor has not started: await supervisor.start() before sending commands.');
+    super('NOT_STARTED', 'The supervisor has not started yet: if the daemon is starting, retry in a moment; in code, await supervisor.start() before sending commands.');
   }
 }
 

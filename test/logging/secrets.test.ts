@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { daemonLogger } from '../../src/daemon/daemon.js';
 import { errorSerializer } from '../../src/logging/errorSerializer.js';
-import { statevisorLoggerOptions } from '../../src/logging/redaction.js';
+import { NESTED_REDACT_KEYS, statevisorLoggerOptions } from '../../src/logging/redaction.js';
 import { isSecretKey, MASK, redactUrl, redactUrlsIn, scrubReplacer, SECRET_KEYS, toSafeJson } from '../../src/secrets/index.js';
 import { CredentialsRejectedError, SessionClosedError } from '../../src/sessions/errors.js';
 import { describeError } from '../../src/worker/describeError.js';
@@ -18,15 +18,19 @@ class Capture extends Writable {
 }
 
 describe('one list of secret keys, for logs, API responses and inspection', () => {
-  it('every key of the list is masked by the scrubber and the JSON replacer, and censored by the logger at two levels', () => {
+  it('every key of the list is masked by the scrubber and the JSON replacer at any depth, and censored by the logger at the top level', () => {
     const capture = new Capture();
     const log = pino(statevisorLoggerOptions({ level: 'info' }), capture);
     for (const [i, key] of SECRET_KEYS.entries()) {
       const value = `s3cret-${i}`;
       expect(toSafeJson({ [key]: value, deep: { deeper: { [key]: value } } })).toEqual({ [key]: MASK, deep: { deeper: { [key]: MASK } } });
       expect(JSON.stringify({ a: { [key]: value } }, scrubReplacer)).not.toContain(value);
-      log.info({ [key]: value, nested: { [key]: value } }, 'line');
+      log.info({ [key]: value }, 'line');
       expect(capture.text).not.toContain(value);
+    }
+    for (const key of NESTED_REDACT_KEYS) {
+      log.info({ nested: { [key]: `nested-${key}` } }, 'line');
+      expect(capture.text).not.toContain(`nested-${key}`);
     }
   });
 
