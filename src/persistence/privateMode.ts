@@ -20,19 +20,18 @@ export const DATA_DIR_MODE = 0o700;
  *
  * @example
  * ```ts
- * await makePrivate('/srv/statevisor/data/statevisor.json', logger, 5_000);
+ * await makePrivate('/srv/statevisor/data/statevisor.json', '/srv/statevisor/data', logger, 5_000);
  * ```
+ * @param uid Who "we" are; default the process's uid (tests pass another to play a foreign owner).
  * @throws StorePermissionError as above.
  */
-export async function makePrivate(file: string, dir: string, logger: StoreLogger, timeoutMs: number): Promise<void> {
-  await withTimeout(tightenDirectory(dir, logger), timeoutMs, `checking the mode of ${dir}`);
-  await withTimeout(tightenFile(file, logger), timeoutMs, `checking the mode of ${file}`);
+export async function makePrivate(file: string, dir: string, logger: StoreLogger, timeoutMs: number, uid: number | undefined = process.getuid?.()): Promise<void> {
+  await withTimeout(tightenDirectory(dir, logger, uid), timeoutMs, `checking the mode of ${dir}`);
+  await withTimeout(tightenFile(file, logger, uid), timeoutMs, `checking the mode of ${file}`);
 }
-
-const uid = process.getuid?.();
 const octal = (mode: number) => `0${(mode & 0o7777).toString(8)}`;
 
-async function tightenDirectory(dir: string, logger: StoreLogger): Promise<void> {
+async function tightenDirectory(dir: string, logger: StoreLogger, uid: number | undefined): Promise<void> {
   const s = await stat(dir);
   if ((s.mode & 0o077) === 0) return;
   if ((s.mode & 0o1000) !== 0 || (uid !== undefined && s.uid !== uid)) {
@@ -43,7 +42,7 @@ async function tightenDirectory(dir: string, logger: StoreLogger): Promise<void>
   logger.warn({ dir, from: octal(s.mode), to: octal(DATA_DIR_MODE) }, `statevisor store: tightened the data directory ${dir} from mode ${octal(s.mode)} to ${octal(DATA_DIR_MODE)}`);
 }
 
-async function tightenFile(file: string, logger: StoreLogger): Promise<void> {
+async function tightenFile(file: string, logger: StoreLogger, uid: number | undefined): Promise<void> {
   let s;
   try {
     s = await stat(file);

@@ -1,7 +1,9 @@
-import { chmod, stat } from 'node:fs/promises';
+import { chmod, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { StorePermissionError } from '../../src/errors.js';
 import { lowdbStore } from '../../src/persistence/lowdbStore.js';
+import { makePrivate } from '../../src/persistence/privateMode.js';
 import { account, captureLogger, useStoreDir } from './helpers.js';
 
 const dir = useStoreDir();
@@ -35,5 +37,31 @@ describe('store open: an existing data file and its directory are made private',
     const quiet = captureLogger();
     await (await lowdbStore({ file: dir.tmp.file, logger: quiet })).close();
     expect(quiet.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
+describe('store open: what is not ours to change is refused or reported, never changed', () => {
+  // Files owned by another user, as this process sees them: we pass a uid that is not the owner's.
+  const otherUid = (process.getuid?.() ?? 1000) + 1;
+
+  it('a data file open to others and owned by another user is refused with StorePermissionError, unchanged', async () => {
+    await writeFile(dir.tmp.file, '{}', { mode: 0o644 });
+    await chmod(dir.tmp.file, 0o644);
+    const error = (await makePrivate(dir.tmp.file, path.dirname(dir.tmp.file), captureLogger(), 5_000, otherUid).catch((e: unknown) => e)) as StorePermissionError;
+    expect(error).toBeInstanceOf(StorePermissionError);
+    expect(error.code).toBe('STORE_PERMISSIONS');
+    expect(error.message).toContain(dir.tmp.file);
+    expect(error.message).toContain('chmod 600');
+    expect(await modeOf(dir.tmp.file)).toBe(0o644);
+  });
+
+  it("a shared directory (another user's, or sticky like /tmp) gets a warning, not a chmod", async () => {
+    const folder = path.dirname(dir.tmp.file);
+    await chmod(folder, 0o1777);
+    const logger = captureLogger();
+    await makePrivate(dir.tmp.file, folder, logger, 5_000);
+    expect((await stat(folder)).mode & 0o7777).toBe(0o1777);
+    expect(logger.lines).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('is shared with other users (mode 01777)') as string })]);
+    await chmod(folder, 0o700);
   });
 });
