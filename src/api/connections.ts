@@ -33,7 +33,15 @@ export interface ConnectionTracker {
   forget(socket: Socket): void;
 }
 
-/** Follows `server`'s connections and caps them at `maxConnections` (see {@link ConnectionTracker}). */
+/**
+ * Follows `server`'s connections and caps them at `maxConnections` (see {@link ConnectionTracker}).
+ * `now` (default `performance.now`) paces the "limit reached" warning.
+ *
+ * @example
+ * ```ts
+ * const tracker = trackConnections(createServer(handler), 512, log);
+ * ```
+ */
 export function trackConnections(server: Server, maxConnections: number, log: Logger, now: () => number = () => performance.now()): ConnectionTracker {
   const current = new Map<Socket, IncomingMessage | undefined>();
   server.maxConnections = maxConnections;

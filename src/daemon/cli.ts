@@ -65,6 +65,9 @@ export function buildProgram(proc: CliProcess): Command {
 async function runStart(proc: CliProcess, opts: Record<string, unknown>): Promise<void> {
   // An empty STATEVISOR_SECRET means "not set", not "encrypt with the empty key".
   const env = proc.env.STATEVISOR_SECRET === '' ? { ...proc.env, STATEVISOR_SECRET: undefined } : proc.env;
+  // Listening from the start: a signal that lands while the daemon starts (or just as it logs
+  // "running") is acted on once it runs, instead of killing it with its lock still on disk.
+  const signals = signalRouter(proc);
   let daemon: RunningDaemon;
   try {
     const configFile = typeof opts.config === 'string' ? { configFile: opts.config } : {};
@@ -74,7 +77,7 @@ async function runStart(proc: CliProcess, opts: Record<string, unknown>): Promis
     proc.stderr.write(`statevisor: ${err instanceof Error ? err.message : String(err)}\n`);
     return proc.exit(err instanceof ConfigError ? EXIT.config : errorExit(err));
   }
-  handleSignals(proc, daemon);
+  handleSignals(proc, daemon, signals);
 }
 
 function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
@@ -101,7 +104,7 @@ function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
  * /v1/reload`; systemd's `ExecReload=kill -HUP $MAINPID`); the configuration is not re-read. An
  * uncaught error is logged as fatal, then the same bounded shutdown, exit 1.
  */
-function handleSignals(proc: CliProcess, daemon: RunningDaemon): void {
+function handleSignals(proc: CliProcess, daemon: RunningDaemon, signals: SignalRouter): void {
   let interrupts = 0;
   const stop = (reason: string, fatal: boolean) => {
     daemon.logger.info(`${reason}: shutting down`);
@@ -110,13 +113,11 @@ function handleSignals(proc: CliProcess, daemon: RunningDaemon): void {
       () => proc.exit(EXIT.fatal),
     );
   };
-  proc.on('SIGINT', () => {
-    interrupts += 1;
-    if (interrupts > 1) return proc.exit(EXIT.interrupted);
-    stop('SIGINT', false);
+  signals.attach((signal) => {
+    if (signal === 'SIGHUP') return reloadOnHangup(daemon);
+    if (signal === 'SIGINT' && ++interrupts > 1) return proc.exit(EXIT.interrupted);
+    stop(signal, false);
   });
-  proc.on('SIGTERM', () => stop('SIGTERM', false));
-  proc.on('SIGHUP', () => reloadOnHangup(daemon));
   const fatal = (err: unknown) => {
     daemon.logger.fatal({ err }, 'uncaught error');
     stop('fatal error', true);
@@ -126,6 +127,28 @@ function handleSignals(proc: CliProcess, daemon: RunningDaemon): void {
   void daemon.supervisor.done.then((stats) => {
     if (stats.error) stop('escalation', true);
   });
+}
+
+type Signal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+type SignalRouter = { attach(handler: (signal: Signal) => void): void };
+
+/** Listens for SIGINT, SIGTERM and SIGHUP at once; holds them until a handler is attached. Two SIGINTs before that exit with 130. */
+function signalRouter(proc: CliProcess): SignalRouter {
+  let handler: ((signal: Signal) => void) | undefined;
+  const held: Signal[] = [];
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    proc.on(signal, () => {
+      if (handler) return handler(signal);
+      if (signal === 'SIGINT' && held.includes('SIGINT')) return proc.exit(EXIT.interrupted);
+      held.push(signal);
+    });
+  }
+  return {
+    attach: (h) => {
+      handler = h;
+      for (const signal of held.splice(0)) h(signal);
+    },
+  };
 }
 
 function reloadOnHangup(daemon: RunningDaemon): void {

@@ -37,7 +37,15 @@ export interface DaemonIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** The control API's port is taken (or cannot be bound): the message names the flag that changes it. */
+/**
+ * The control API's port is taken (or cannot be bound): the message names the flag that changes it.
+ *
+ * @example
+ * ```ts
+ * // statevisor: Cannot listen on 127.0.0.1:7070 (EADDRINUSE): the port is in use (another statevisor?).
+ * // Choose another port: start with --api-port <port> (or set "api.port" in statevisor.config.json, or STATEVISOR_API_PORT).
+ * ```
+ */
 export class DaemonListenError extends StatevisorError {
   constructor(cause: ApiListenError) {
     super(
@@ -144,6 +152,11 @@ async function seedDemo(store: AccountStore, simulator: Simulator, logger: Logge
  * Pretty lines on a terminal, JSON lines otherwise; credentials and URL secrets censored either
  * way. Pretty lines print the message with control characters escaped: a newline inside a
  * customer's message must not start something that looks like a log line of its own.
+ *
+ * @example
+ * ```ts
+ * const logger = daemonLogger({ logLevel: 'info' }, process.stdout);
+ * ```
  */
 export function daemonLogger(config: Pick<DaemonConfig, 'logLevel'>, stdout: DaemonIo['stdout']): Logger {
   const options = statevisorLoggerOptions({ level: config.logLevel });

@@ -133,6 +133,16 @@ describe('statevisor start: hardening, as a real process', () => {
     expect(JSON.stringify(daemon.lines)).not.toContain(token);
   });
 
+  it('a SIGTERM that lands while the daemon is still starting stops it gracefully: exit 0, no lock left', async () => {
+    daemon = startDaemonProcess(['start', '--api-port', '0'], { cwd: dir });
+    // Logged right after the store is open (its lock taken), before the API and the supervisor start.
+    await daemon.waitForLine(msg('credentials are stored in plaintext'));
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited()).toEqual({ code: 0, signal: null });
+    expect(daemon.lines.some(msg('SIGTERM: shutting down'))).toBe(true);
+    await expect(stat(path.join(dir, 'data', 'statevisor.json.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('HTTP deadlines are enforced as configured, and the connection cap is logged when hit', async () => {
     await writeFile(path.join(dir, 'statevisor.config.json'), JSON.stringify({ demo: false, api: { headersTimeoutMs: 400, requestTimeoutMs: 800, maxConnections: 4 } }));
     daemon = startDaemonProcess(['start', '--api-port', '0', '--upstream', 'ws://127.0.0.1:1/'], { cwd: dir });
