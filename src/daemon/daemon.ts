@@ -47,13 +47,22 @@ export interface DaemonIo {
  * ```
  */
 export class DaemonListenError extends StatevisorError {
-  constructor(cause: ApiListenError) {
+  constructor(cause: ApiListenError, setting: { flag: string; key: string; env: string } = API_PORT_SETTING) {
     super(
       'API_LISTEN_FAILED',
-      `${cause.message.replace(/\.$/, '')}: start with --api-port <port> (or set "api.port" in statevisor.config.json, or STATEVISOR_API_PORT).`,
+      `${cause.message.replace(/\.$/, '')}: start with ${setting.flag} <port> (or set "${setting.key}" in statevisor.config.json, or ${setting.env}).`,
       { cause, retryable: false },
     );
   }
+}
+
+const API_PORT_SETTING = { flag: '--api-port', key: 'api.port', env: 'STATEVISOR_API_PORT' };
+const INSPECT_PORT_SETTING = { flag: '--inspect-port', key: 'inspectPort', env: 'STATEVISOR_INSPECT_PORT' };
+
+function nameThePortSetting(setting: typeof API_PORT_SETTING): (err: unknown) => never {
+  return (err) => {
+    throw err instanceof ApiListenError ? new DaemonListenError(err, setting) : err;
+  };
 }
 
 type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi };
@@ -81,7 +90,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     }
     parts.simulator = config.upstreamUrl ? undefined : await createSimulator({ rate: 0.2 });
     if (parts.simulator && config.demo) await seedDemo(store, parts.simulator, logger);
-    parts.relay = config.inspect ? await createInspectionRelay({ port: config.inspectPort }) : undefined;
+    parts.relay = config.inspect ? await createInspectionRelay({ port: config.inspectPort }).catch(nameThePortSetting(INSPECT_PORT_SETTING)) : undefined;
     const url = config.upstreamUrl ?? parts.simulator!.url;
     const supervisor = createSupervisor({
       worker: websocketSession({ url, onMessage: loggedKeywordReplies() }),
@@ -102,9 +111,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       maxConnections: config.api.maxConnections,
       headersTimeoutMs: config.api.headersTimeoutMs,
       requestTimeoutMs: config.api.requestTimeoutMs,
-    }).catch((err: unknown) => {
-      throw err instanceof ApiListenError ? new DaemonListenError(err) : err;
-    });
+    }).catch(nameThePortSetting(API_PORT_SETTING));
     parts.api = api;
     if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}; \`statevisor token\` shows where it is later): ${api.createdToken}\n`);
     await supervisor.start();

@@ -187,6 +187,9 @@ describe('statevisor start: hardening, as a real process', () => {
       expect(daemon.stderr()).toContain('--api-port');
       expect(daemon.stderr()).not.toContain('generated the control API token');
       await expect(stat(path.join(dir, 'data', 'api-token'))).rejects.toMatchObject({ code: 'ENOENT' });
+      daemon = startDaemonProcess(['start', '--api-port', '0', '--inspect', '--inspect-port', String(port)], { cwd: dir });
+      expect((await daemon.exited()).code).toBe(1);
+      expect(daemon.stderr()).toContain('--inspect-port');
     } finally {
       blocker.close();
     }
