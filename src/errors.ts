@@ -27,14 +27,14 @@ export class StatevisorError extends Error {
 /** `add()` of an id that already exists. */
 export class AccountExistsError extends StatevisorError {
   constructor(readonly accountId: string) {
-    super('ACCOUNT_EXISTS', `Account "${accountId}" already exists. Use update() to change it, or remove() it first.`);
+    super('ACCOUNT_EXISTS', `Account "${accountId}" already exists. Change it with \`statevisor accounts update ${accountId} …\` (update() in code), or remove it first with \`statevisor accounts remove ${accountId}\`.`);
   }
 }
 
 /** A command named an account the supervisor does not hold. */
 export class AccountNotFoundError extends StatevisorError {
   constructor(readonly accountId: string) {
-    super('ACCOUNT_NOT_FOUND', `Account "${accountId}" does not exist. Check the id, or add() it first.`);
+    super('ACCOUNT_NOT_FOUND', `Account "${accountId}" does not exist. Check the id (\`statevisor accounts list\`), or add it first with \`statevisor accounts add ${accountId} …\` (add() in code).`);
   }
 }
 
@@ -59,14 +59,14 @@ export class ShuttingDownError extends StatevisorError {
 /** A command arrived before `start()` finished. */
 export class NotStartedError extends StatevisorError {
   constructor() {
-    super('NOT_STARTED', 'The supervisor has not started: await supervisor.start() before sending commands.');
+    super('NOT_STARTED', 'The supervisor has not started yet: if the daemon is starting, retry in a moment; in code, await supervisor.start() before sending commands.');
   }
 }
 
 /** `restart()` of a disabled account. */
 export class AccountDisabledError extends StatevisorError {
   constructor(readonly accountId: string) {
-    super('ACCOUNT_DISABLED', `Account "${accountId}" is disabled: enable() it to start it.`);
+    super('ACCOUNT_DISABLED', `Account "${accountId}" is disabled: start it with \`statevisor accounts enable ${accountId}\` (enable() in code).`);
   }
 }
 
@@ -114,8 +114,24 @@ export class StoreCorruptError extends StatevisorError {
 
 /** Another live process holds the store's lock. */
 export class StoreLockedError extends StatevisorError {
-  constructor(readonly file: string, readonly pid: number) {
-    super('STORE_LOCKED', `The account store "${file}" is locked by process ${pid}. Stop that process first, or use another data file.`, { retryable: false });
+  /** The lock file (`<file>.lock`). */
+  readonly lockFile: string;
+  constructor(readonly file: string, readonly pid: number, details: { host?: string | undefined; lockFile?: string } = {}) {
+    const lockFile = details.lockFile ?? `${file}.lock`;
+    super(
+      'STORE_LOCKED',
+      `The account store "${file}" is locked by process ${pid}${details.host ? ` on host ${details.host}` : ''}. Stop that process first, or use another data file. ` +
+        `If no statevisor is using this file (the holder crashed and its pid now belongs to another program), delete ${lockFile} and start again.`,
+      { retryable: false },
+    );
+    this.lockFile = lockFile;
+  }
+}
+
+/** The store's file or directory is open to other users and cannot be made private (not ours to change). */
+export class StorePermissionError extends StatevisorError {
+  constructor(readonly path: string, detail: string) {
+    super('STORE_PERMISSIONS', `The account store path "${path}" ${detail}. It holds credentials: make it private (chmod 600 for the file, 700 for its directory, owned by the user running statevisor), or use another data file.`, { retryable: false });
   }
 }
 

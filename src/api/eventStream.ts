@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { AccountStatus } from '../account.js';
 import type { Supervisor } from '../createSupervisor.js';
-import { scrubReplacer } from '../inspect/scrub.js';
+import { scrubReplacer } from '../secrets/scrub.js';
 import { WsClientSet } from './wsClients.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { scrubReplacer } from '../inspect/scrub.js';
+import { scrubReplacer } from '../secrets/scrub.js';
+import { auditedCommand, logAudit, remoteOf } from './audit.js';
 import type { TokenCheck } from './auth.js';
 import { hasBody, readJsonBody } from './body.js';
 import type { Endpoint, Reply } from './endpoints.js';
@@ -22,8 +23,10 @@ const PUBLIC_PATHS = new Set(['/health']);
 
 /**
  * Answers one HTTP request; never rejects, never throws. The order of checks is fixed: shutting
- * down (503), authentication (401/403, except `GET /health`), route (404/405), body (415/413/400),
- * then the endpoint. Any error that is not an expected one is logged and answered with a generic 500.
+ * down (503), authentication (401/403, except `GET /health`), route (404/405; `HEAD` is served as
+ * `GET` without a body), body (415/413/400), then the endpoint. Any error that is not an expected one
+ * is logged and answered with a generic 500. Commands (add, update, remove, enable, disable,
+ * restart, reload) are written to the audit log once answered, whatever the outcome (see `logAudit`).
  *
  * @example
  * ```ts
@@ -32,26 +35,41 @@ const PUBLIC_PATHS = new Set(['/health']);
  */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: RequestDeps): Promise<void> {
   const started = performance.now();
+  const seen: Seen = {};
   let reply: Reply;
+  let code: string | undefined;
   try {
-    reply = await dispatch(req, deps);
+    reply = await dispatch(req, deps, seen);
   } catch (err) {
     const e = toErrorReply(err);
     if (e.unexpected) deps.log.error({ err, method: req.method, path: pathOf(req.url) }, 'control API: unexpected error while handling a request');
     reply = { status: e.status, json: e.body, headers: e.headers };
+    code = e.body.error.code;
   }
   writeReply(req, res, reply, deps.log);
+  if (seen.command) logAudit(deps.log, { ...seen.command, ...(seen.command.command === 'add' && seen.addedId !== undefined ? { accountId: seen.addedId } : {}), status: reply.status, ...(code ? { code } : {}), remote: remoteOf(req) });
   deps.log.debug({ method: req.method, path: pathOf(req.url), status: reply.status, ms: Math.round(performance.now() - started) }, 'control API request');
 }
 
-async function dispatch(req: IncomingMessage, deps: RequestDeps): Promise<Reply> {
+/** What dispatch learned about the request before it was answered, for the audit log. */
+interface Seen {
+  command?: ReturnType<typeof auditedCommand>;
+  addedId?: string;
+}
+
+async function dispatch(req: IncomingMessage, deps: RequestDeps, seen: Seen): Promise<Reply> {
   if (deps.closing()) throw new HttpError(503, 'SHUTTING_DOWN', 'The daemon is shutting down.', undefined, { Connection: 'close' });
   const target = parseTarget(req.url);
+  seen.command = auditedCommand(req.method, target.segments);
   if (!PUBLIC_PATHS.has(target.path)) authenticate(req.headers.authorization, deps.auth);
-  const { handler, params } = matchRoute(deps.routes, req.method ?? '', target.segments);
+  // HEAD is GET without the body (writeReply leaves it out): `HEAD /health` works for probes.
+  const method = req.method === 'HEAD' ? 'GET' : (req.method ?? '');
+  const { handler, params } = matchRoute(deps.routes, method, target.segments);
   let body: unknown;
   if (handler.body !== 'none') {
     body = await readJsonBody(req, deps.maxBodyBytes);
+    const id = (body as { id?: unknown } | undefined)?.id;
+    if (typeof id === 'string') seen.addedId = id;
     if (body === undefined && handler.body === 'required') {
       const type = req.headers['content-type'];
       if (type === undefined) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'This endpoint needs a JSON body with "Content-Type: application/json".');

@@ -19,10 +19,12 @@ export const CONTROL_API_DEFAULTS = Object.freeze({
   pingIntervalMs: 30_000,
   /** `close()`'s deadline when none is passed. */
   closeTimeoutMs: 5_000,
-  /** Whole-request deadline (headers and body); Node answers 408 past it. */
+  /** Whole-request deadline (headers and body), from the first byte; answered 408 and closed past it. */
   requestTimeoutMs: 30_000,
-  /** Deadline for a request's headers (slow-loris protection). */
+  /** Deadline for a request's headers (slow-loris protection); answered 408 and closed past it. */
   headersTimeoutMs: 10_000,
+  /** Open connections at most (HTTP and live stream together); more are closed at once, and a warning is logged. */
+  maxConnections: 512,
 });
 
 /**
@@ -47,6 +49,12 @@ export interface ControlApiOptions {
   eventBufferLimit?: number;
   /** Default 30000. */
   pingIntervalMs?: number;
+  /** Default 10000: a request whose headers take longer is answered 408 and closed (checked about every second). */
+  headersTimeoutMs?: number;
+  /** Default 30000: a request (headers and body) that takes longer to arrive is answered 408 and closed. At least `headersTimeoutMs`. */
+  requestTimeoutMs?: number;
+  /** Default 512: concurrent connections at most; beyond it new connections are closed at once and a warning is logged (at most every 10 s). */
+  maxConnections?: number;
   /** Extra readiness condition for `GET /health` (for example "the upstream is reachable"). Default: always ready. */
   ready?: () => boolean;
   /** Store write latency for `/metrics`: `instrumentStore(store).writeLatency`. Default: not reported. */
@@ -74,6 +82,9 @@ export function resolveApiOptions(options: ControlApiOptions): ResolvedApiOption
     maxBodyBytes: CONTROL_API_DEFAULTS.maxBodyBytes,
     eventBufferLimit: CONTROL_API_DEFAULTS.eventBufferLimit,
     pingIntervalMs: CONTROL_API_DEFAULTS.pingIntervalMs,
+    headersTimeoutMs: CONTROL_API_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: CONTROL_API_DEFAULTS.requestTimeoutMs,
+    maxConnections: CONTROL_API_DEFAULTS.maxConnections,
     logger: options.logger ?? defaultLogger(),
     ...stripUndefined(options),
     supervisor: options.supervisor,
@@ -83,6 +94,9 @@ export function resolveApiOptions(options: ControlApiOptions): ResolvedApiOption
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) invalid('port', 'must be an integer from 0 to 65535');
   if (!(resolved.maxBodyBytes > 0)) invalid('maxBodyBytes', 'must be positive');
   if (!(resolved.eventBufferLimit > 0)) invalid('eventBufferLimit', 'must be positive');
+  if (!Number.isInteger(resolved.headersTimeoutMs) || resolved.headersTimeoutMs <= 0) invalid('headersTimeoutMs', 'must be a positive integer');
+  if (!Number.isInteger(resolved.requestTimeoutMs) || resolved.requestTimeoutMs < resolved.headersTimeoutMs) invalid('requestTimeoutMs', 'must be an integer at least headersTimeoutMs');
+  if (!Number.isInteger(resolved.maxConnections) || resolved.maxConnections <= 0) invalid('maxConnections', 'must be a positive integer');
   return resolved;
 }
 

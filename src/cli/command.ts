@@ -26,7 +26,8 @@ export function withConnectionOptions(cmd: Command): Command {
 
 /**
  * Wraps a command action: errors become one `statevisor: …` line on stderr and an exit code
- * (`CliError.exitCode`, else 1); nothing is thrown to commander.
+ * (`CliError.exitCode`, else 1); nothing is thrown to commander. With `--json`, the error line is
+ * JSON instead, `{"error":{"code","message","exitCode"}}`, so scripts parse one format.
  *
  * @example
  * ```ts
@@ -38,8 +39,12 @@ export function action<A extends unknown[]>(io: OperatorIo, fn: (...args: A) => 
     try {
       await fn(...args);
     } catch (err) {
-      io.stderr.write(`statevisor: ${describe(err)}\n`);
-      io.exit(err instanceof CliError ? err.exitCode : OPERATOR_EXIT.failed);
+      const exitCode = err instanceof CliError ? err.exitCode : OPERATOR_EXIT.failed;
+      if (wantsJson(args)) {
+        const code = err instanceof StatevisorError ? err.code : 'CLI_FAILED';
+        io.stderr.write(`${JSON.stringify({ error: { code, message: describe(err), exitCode } })}\n`);
+      } else io.stderr.write(`statevisor: ${describe(err)}\n`);
+      io.exit(exitCode);
     }
   };
 }
@@ -83,6 +88,12 @@ export function jsonFlag(flag: string, raw: string | undefined): unknown {
   } catch (err) {
     throw new CliError('CLI_USAGE', `${flag} must be JSON (${(err as Error).message}).`, OPERATOR_EXIT.usage);
   }
+}
+
+// commander passes the command itself last, after the parsed options.
+function wantsJson(args: readonly unknown[]): boolean {
+  const command = args.at(-1) as { opts?: () => { json?: unknown } } | undefined;
+  return typeof command?.opts === 'function' && command.opts().json === true;
 }
 
 function positiveInt(value: string): number {

@@ -56,7 +56,16 @@ export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.Proc
   }
 }
 
-function dataDirOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
+/**
+ * The daemon's data directory as the operator commands find it: `--data-dir`, else
+ * `STATEVISOR_DATA_DIR`, else the directory of `STATEVISOR_DATA_FILE`, else `./data`.
+ *
+ * @example
+ * ```ts
+ * dataDirOf({}, {}); // "./data"
+ * ```
+ */
+export function dataDirOf(flags: Pick<ConnectionFlags, 'dataDir'>, env: NodeJS.ProcessEnv): string {
   if (flags.dataDir) return flags.dataDir;
   const fromEnv = nonEmpty(env.STATEVISOR_DATA_DIR);
   if (fromEnv) return fromEnv;

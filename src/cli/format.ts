@@ -41,6 +41,18 @@ export function relativeTime(at: number, now = Date.now()): string {
 }
 
 /**
+ * The order of every account table (and of `status --json`): by id.
+ *
+ * @example
+ * ```ts
+ * [...statuses].sort(byId);
+ * ```
+ */
+export function byId(a: { id: string }, b: { id: string }): number {
+  return a.id.localeCompare(b.id);
+}
+
+/**
  * The `statevisor status` table: id, state, since, restarts, last error, next restart.
  *
  * @example
@@ -51,7 +63,7 @@ export function relativeTime(at: number, now = Date.now()): string {
 export function statusTable(statuses: readonly AccountStatus[], now = Date.now()): string {
   if (statuses.length === 0) return 'No accounts.\n';
   const rows = [...statuses]
-    .sort((a, b) => a.id.localeCompare(b.id))
+    .sort(byId)
     .map((s) => [s.id, stateLabel(s), relativeTime(s.since, now), String(s.restarts), errorLabel(s), s.nextRestartAt === undefined ? '-' : relativeTime(s.nextRestartAt, now)]);
   return formatTable(['ID', 'STATE', 'SINCE', 'RESTARTS', 'LAST ERROR', 'NEXT RESTART'], rows);
 }
@@ -66,7 +78,7 @@ export function statusTable(statuses: readonly AccountStatus[], now = Date.now()
  */
 export function accountsTable(statuses: readonly AccountStatus[]): string {
   if (statuses.length === 0) return 'No accounts.\n';
-  const rows = [...statuses].sort((a, b) => a.id.localeCompare(b.id)).map((s) => [s.id, s.enabled ? 'yes' : 'no', stateLabel(s), String(s.incarnation), String(s.restarts)]);
+  const rows = [...statuses].sort(byId).map((s) => [s.id, s.enabled ? 'yes' : 'no', stateLabel(s), String(s.incarnation), String(s.restarts)]);
   return formatTable(['ID', 'ENABLED', 'STATE', 'INCARNATION', 'RESTARTS'], rows);
 }
 

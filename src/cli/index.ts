@@ -20,6 +20,7 @@ import { OPERATOR_EXIT } from './errors.js';
 import { processIo, type OperatorIo } from './io.js';
 import { registerMachinesCommand } from './machines.js';
 import { registerStatusCommand } from './status.js';
+import { registerTokenCommand } from './token.js';
 
 export { OPERATOR_EXIT, CliError } from './errors.js';
 export { processIo, type OperatorIo } from './io.js';
@@ -28,7 +29,7 @@ export { DEFAULT_API_URL, DEFAULT_DATA_DIR, resolveConnection, type Connection, 
 /**
  * Adds the operator commands to `program` (the `statevisor` program of `src/daemon/cli.ts`):
  * `accounts list|get|add|update|remove|enable|disable|restart`, `status [--watch]`, `reload`,
- * `machines --json|--mermaid`. Each talks to the daemon's control API (found with `--url`,
+ * `machines --json|--mermaid`, `token [--show]`. Each talks to the daemon's control API (found with `--url`,
  * `STATEVISOR_API_URL`, default `http://127.0.0.1:7070`; token from `--token`,
  * `STATEVISOR_API_TOKEN` or `<--data-dir>/api-token`, default `./data`). Failures are one
  * `statevisor: …` line on stderr and `io.exit(code)` with a code of {@link OPERATOR_EXIT}; success
@@ -52,6 +53,7 @@ export function registerOperatorCommands(program: Command, io: OperatorIo = proc
     }),
   );
   registerMachinesCommand(program, io);
+  registerTokenCommand(program, io);
   return program;
 }
 

@@ -3,7 +3,7 @@ import type { AccountStatus } from '../account.js';
 import { apiCall } from './client.js';
 import { action, connect, printJson, withConnectionOptions, type CommonFlags } from './command.js';
 import type { Connection } from './connection.js';
-import { statusTable } from './format.js';
+import { byId, statusTable } from './format.js';
 import { interruptSignal, type OperatorIo } from './io.js';
 import { watchStatuses } from './watch.js';
 
@@ -29,7 +29,8 @@ export function registerStatusCommand(program: Command, io: OperatorIo): void {
         const connection = await connect(io, flags);
         if (flags.watch) return watch(io, connection, flags.json === true);
         const { accounts } = await apiCall<{ accounts: AccountStatus[] }>(connection, 'GET', '/v1/accounts');
-        if (flags.json) printJson(io, accounts);
+        // The table's order (by id), so `--json` and the table list accounts alike.
+        if (flags.json) printJson(io, [...accounts].sort(byId));
         else io.stdout.write(statusTable(accounts));
       }),
     );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { StatevisorError } from '../errors.js';
 import { registerOperatorCommands } from '../cli/index.js';
@@ -16,7 +17,7 @@ export interface CliProcess {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
   exit(code: number): void;
-  on(event: 'SIGINT' | 'SIGTERM' | 'uncaughtException' | 'unhandledRejection', listener: (arg?: unknown) => void): void;
+  on(event: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'uncaughtException' | 'unhandledRejection', listener: (arg?: unknown) => void): void;
 }
 
 /**
@@ -27,6 +28,12 @@ export function buildProgram(proc: CliProcess): Command {
   const program = new Command('statevisor').description('A supervisor for long-lived per-account tasks, built on XState.');
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => proc.stdout.write(s), writeErr: (s) => proc.stderr.write(s) });
+  program.version(packageVersion(), '-V, --version', 'print the statevisor version');
+  // An operator command piped into `head` gets EPIPE once head exits: that is the reader saying
+  // "enough", not an error. The daemon (`start`) keeps the default: its logs must not vanish quietly.
+  program.hook('preAction', (_program, actionCommand) => {
+    if (actionCommand.name() !== 'start') quietOnEpipe(proc);
+  });
   program
     .command('start')
     .description('run the daemon (configuration: statevisor.config.json < environment < flags)')
@@ -42,6 +49,7 @@ export function buildProgram(proc: CliProcess): Command {
     .option('--inspect', 'relay XState inspection events to the Stately inspector')
     .option('--inspect-port <port>', 'inspection relay port on 127.0.0.1 (default 7071)', parseInteger)
     .option('--no-demo', 'do not seed demo accounts into an empty store')
+    .option('--skip-invalid', 'open a data file with invalid records: skip them (each is logged) and keep them in the file unchanged')
     .action(async (opts: Record<string, unknown>) => runStart(proc, opts));
   registerOperatorCommands(program, { env: proc.env, cwd: proc.cwd, stdout: proc.stdout, stderr: proc.stderr, exit: (code) => proc.exit(code) });
   program
@@ -57,6 +65,9 @@ export function buildProgram(proc: CliProcess): Command {
 async function runStart(proc: CliProcess, opts: Record<string, unknown>): Promise<void> {
   // An empty STATEVISOR_SECRET means "not set", not "encrypt with the empty key".
   const env = proc.env.STATEVISOR_SECRET === '' ? { ...proc.env, STATEVISOR_SECRET: undefined } : proc.env;
+  // Listening from the start: a signal that lands while the daemon starts (or just as it logs
+  // "running") is acted on once it runs, instead of killing it with its lock still on disk.
+  const signals = signalRouter(proc);
   let daemon: RunningDaemon;
   try {
     const configFile = typeof opts.config === 'string' ? { configFile: opts.config } : {};
@@ -66,7 +77,7 @@ async function runStart(proc: CliProcess, opts: Record<string, unknown>): Promis
     proc.stderr.write(`statevisor: ${err instanceof Error ? err.message : String(err)}\n`);
     return proc.exit(err instanceof ConfigError ? EXIT.config : errorExit(err));
   }
-  handleSignals(proc, daemon);
+  handleSignals(proc, daemon, signals);
 }
 
 function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
@@ -83,14 +94,17 @@ function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
     inspectPort: opts.inspectPort,
     // commander sets demo: true unless --no-demo; only the explicit flag overrides lower layers.
     demo: opts.demo === false ? false : undefined,
+    skipInvalid: opts.skipInvalid === true ? true : undefined,
   };
 }
 
 /**
  * SIGINT/SIGTERM: graceful shutdown, exit 0 when nothing was forced, 1 otherwise. A second SIGINT
- * exits at once with 130. An uncaught error is logged as fatal, then the same bounded shutdown, exit 1.
+ * exits at once with 130. SIGHUP: reload (re-read the data file and reconcile, as `POST
+ * /v1/reload`; systemd's `ExecReload=kill -HUP $MAINPID`); the configuration is not re-read. An
+ * uncaught error is logged as fatal, then the same bounded shutdown, exit 1.
  */
-function handleSignals(proc: CliProcess, daemon: RunningDaemon): void {
+function handleSignals(proc: CliProcess, daemon: RunningDaemon, signals: SignalRouter): void {
   let interrupts = 0;
   const stop = (reason: string, fatal: boolean) => {
     daemon.logger.info(`${reason}: shutting down`);
@@ -99,12 +113,11 @@ function handleSignals(proc: CliProcess, daemon: RunningDaemon): void {
       () => proc.exit(EXIT.fatal),
     );
   };
-  proc.on('SIGINT', () => {
-    interrupts += 1;
-    if (interrupts > 1) return proc.exit(EXIT.interrupted);
-    stop('SIGINT', false);
+  signals.attach((signal) => {
+    if (signal === 'SIGHUP') return reloadOnHangup(daemon);
+    if (signal === 'SIGINT' && ++interrupts > 1) return proc.exit(EXIT.interrupted);
+    stop(signal, false);
   });
-  proc.on('SIGTERM', () => stop('SIGTERM', false));
   const fatal = (err: unknown) => {
     daemon.logger.fatal({ err }, 'uncaught error');
     stop('fatal error', true);
@@ -114,6 +127,51 @@ function handleSignals(proc: CliProcess, daemon: RunningDaemon): void {
   void daemon.supervisor.done.then((stats) => {
     if (stats.error) stop('escalation', true);
   });
+}
+
+type Signal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+type SignalRouter = { attach(handler: (signal: Signal) => void): void };
+
+/** Listens for SIGINT, SIGTERM and SIGHUP at once; holds them until a handler is attached. Two SIGINTs before that exit with 130. */
+function signalRouter(proc: CliProcess): SignalRouter {
+  let handler: ((signal: Signal) => void) | undefined;
+  const held: Signal[] = [];
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    proc.on(signal, () => {
+      if (handler) return handler(signal);
+      if (signal === 'SIGINT' && held.includes('SIGINT')) return proc.exit(EXIT.interrupted);
+      held.push(signal);
+    });
+  }
+  return {
+    attach: (h) => {
+      handler = h;
+      for (const signal of held.splice(0)) h(signal);
+    },
+  };
+}
+
+function reloadOnHangup(daemon: RunningDaemon): void {
+  daemon.logger.info('SIGHUP: reloading the data file');
+  daemon.supervisor.reload().then(
+    (r) => daemon.logger.info({ added: r.added.length, removed: r.removed.length, changed: r.changed.length, unchanged: r.unchanged, invalid: r.invalid.length }, 'SIGHUP: reload done'),
+    (err: unknown) => daemon.logger.error({ err }, 'SIGHUP: reload failed; the accounts run as before'),
+  );
+}
+
+function quietOnEpipe(proc: CliProcess): void {
+  for (const stream of [proc.stdout, proc.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') proc.exit(0);
+      else throw err;
+    });
+  }
+}
+
+function packageVersion(): string {
+  // src/daemon/cli.ts and dist/daemon/cli.js both sit two levels below package.json.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 function errorExit(err: unknown): number {

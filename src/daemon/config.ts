@@ -18,7 +18,19 @@ export const daemonConfigSchema = z.strictObject({
   cancelTimeoutMs: z.number().int().positive(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** Control API address (the API is served by its own module). */
-  api: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65_535), token: z.string().min(16).optional() }),
+  api: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65_535),
+    token: z.string().min(16).optional(),
+    /** Concurrent connections at most (see `CONTROL_API_DEFAULTS`). */
+    maxConnections: z.number().int().positive().optional(),
+    /** Deadline for a request's headers, ms (default 10000). */
+    headersTimeoutMs: z.number().int().positive().optional(),
+    /** Deadline for a whole request, headers and body, ms (default 30000). */
+    requestTimeoutMs: z.number().int().positive().optional(),
+  }),
+  /** Open the data file even if some records are invalid: they are skipped (logged) and kept in the file unchanged. */
+  skipInvalid: z.boolean(),
   /** Relay XState inspection events on 127.0.0.1:`inspectPort` (see `src/inspect`). */
   inspect: z.boolean(),
   inspectPort: z.number().int().min(0).max(65_535),
@@ -35,6 +47,7 @@ export const DAEMON_DEFAULTS: DaemonConfig = Object.freeze({
   cancelTimeoutMs: 5_000,
   logLevel: 'info',
   api: { host: '127.0.0.1', port: 7070 },
+  skipInvalid: false,
   inspect: false,
   inspectPort: 7071,
 });
@@ -54,6 +67,10 @@ export const ENV_KEYS: Readonly<Record<string, string>> = Object.freeze({
   STATEVISOR_API_HOST: 'api.host',
   STATEVISOR_API_PORT: 'api.port',
   STATEVISOR_API_TOKEN: 'api.token',
+  STATEVISOR_API_MAX_CONNECTIONS: 'api.maxConnections',
+  STATEVISOR_API_HEADERS_TIMEOUT_MS: 'api.headersTimeoutMs',
+  STATEVISOR_API_REQUEST_TIMEOUT_MS: 'api.requestTimeoutMs',
+  STATEVISOR_SKIP_INVALID: 'skipInvalid',
   STATEVISOR_INSPECT: 'inspect',
   STATEVISOR_INSPECT_PORT: 'inspectPort',
 });

@@ -3,9 +3,13 @@ import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { websocketSession } from '../sessions/websocketSession.js';
 import { createControlApi, instrumentStore, type ControlApi } from '../api/index.js';
+import { ApiListenError } from '../api/errors.js';
+import { StatevisorError } from '../errors.js';
 import { createSupervisor, type Supervisor } from '../createSupervisor.js';
 import { createInspectionRelay, type InspectionRelay } from '../inspect/index.js';
-import { REDACT_PATHS } from '../logging/redaction.js';
+import { escapeControl } from '../logging/escapeControl.js';
+import { redactUrl } from '../secrets/redactUrl.js';
+import { statevisorLoggerOptions } from '../logging/redaction.js';
 import type { AccountStore } from '../persistence/accountStore.js';
 import { lowdbStore } from '../persistence/lowdbStore.js';
 import { createSimulator, type Simulator } from '../simulator/index.js';
@@ -33,6 +37,34 @@ export interface DaemonIo {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The control API's port is taken (or cannot be bound): the message names the flag that changes it.
+ *
+ * @example
+ * ```ts
+ * // statevisor: Cannot listen on 127.0.0.1:7070 (EADDRINUSE): the port is in use (another statevisor?).
+ * // Choose another port: start with --api-port <port> (or set "api.port" in statevisor.config.json, or STATEVISOR_API_PORT).
+ * ```
+ */
+export class DaemonListenError extends StatevisorError {
+  constructor(cause: ApiListenError, setting: { flag: string; key: string; env: string } = API_PORT_SETTING) {
+    super(
+      'API_LISTEN_FAILED',
+      `${cause.message.replace(/\.$/, '')}: start with ${setting.flag} <port> (or set "${setting.key}" in statevisor.config.json, or ${setting.env}).`,
+      { cause, retryable: false },
+    );
+  }
+}
+
+const API_PORT_SETTING = { flag: '--api-port', key: 'api.port', env: 'STATEVISOR_API_PORT' };
+const INSPECT_PORT_SETTING = { flag: '--inspect-port', key: 'inspectPort', env: 'STATEVISOR_INSPECT_PORT' };
+
+function nameThePortSetting(setting: typeof API_PORT_SETTING): (err: unknown) => never {
+  return (err) => {
+    throw err instanceof ApiListenError ? new DaemonListenError(err, setting) : err;
+  };
+}
+
 type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi };
 
 /**
@@ -51,11 +83,14 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const logger = daemonLogger(config, io.stdout);
   const parts: Parts = {};
   try {
-    const store = instrumentStore(await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, logger }));
+    const store = instrumentStore(await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, skipInvalid: config.skipInvalid, logger }));
     parts.store = store;
+    if (!io.env.STATEVISOR_SECRET) {
+      logger.warn({ dataFile: config.dataFile }, `credentials are stored in plaintext in ${config.dataFile} (mode 0600, readable only by this user): set STATEVISOR_SECRET to encrypt them`);
+    }
     parts.simulator = config.upstreamUrl ? undefined : await createSimulator({ rate: 0.2 });
     if (parts.simulator && config.demo) await seedDemo(store, parts.simulator, logger);
-    parts.relay = config.inspect ? await createInspectionRelay({ port: config.inspectPort }) : undefined;
+    parts.relay = config.inspect ? await createInspectionRelay({ port: config.inspectPort }).catch(nameThePortSetting(INSPECT_PORT_SETTING)) : undefined;
     const url = config.upstreamUrl ?? parts.simulator!.url;
     const supervisor = createSupervisor({
       worker: websocketSession({ url, onMessage: loggedKeywordReplies() }),
@@ -73,11 +108,14 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       ...(config.api.token ? { token: config.api.token } : { dataDir: path.dirname(config.dataFile) }),
       logger,
       writeLatency: store.writeLatency,
-    });
+      maxConnections: config.api.maxConnections,
+      headersTimeoutMs: config.api.headersTimeoutMs,
+      requestTimeoutMs: config.api.requestTimeoutMs,
+    }).catch(nameThePortSetting(API_PORT_SETTING));
     parts.api = api;
-    if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}, shown once): ${api.createdToken}\n`);
+    if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}; \`statevisor token\` shows where it is later): ${api.createdToken}\n`);
     await supervisor.start();
-    logger.info({ dataFile: config.dataFile, upstream: url, api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
+    logger.info({ dataFile: config.dataFile, upstream: redactUrl(url), api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
     return running(supervisor, { ...parts, api }, logger, config);
   } catch (err) {
     await closeParts(parts);
@@ -88,10 +126,13 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
 function running(supervisor: Supervisor, parts: Parts & { api: ControlApi }, logger: Logger, config: DaemonConfig): RunningDaemon {
   let stopping: Promise<ShutdownStats> | undefined;
   const stop = async () => {
+    const started = performance.now();
     const stats = await supervisor.shutdown({ timeoutMs: config.shutdownTimeoutMs });
     await closeParts({ ...parts, store: undefined });
-    const { error, ...counts } = stats;
-    logger.info(counts, `statevisor stopped in ${stats.durationMs} ms${stats.forced ? `, ${stats.forced} forced` : ''}`);
+    const { error, durationMs: supervisorMs, ...counts } = stats;
+    // The whole stop, API and simulator included: what the operator waited for.
+    const totalMs = Math.round(performance.now() - started);
+    logger.info({ ...counts, durationMs: totalMs, supervisorMs }, `statevisor stopped in ${totalMs} ms${stats.forced ? `, ${stats.forced} forced` : ''}`);
     if (error) logger.fatal({ err: error }, error.message);
     return stats;
   };
@@ -114,9 +155,31 @@ async function seedDemo(store: AccountStore, simulator: Simulator, logger: Logge
   armDemoFaults(simulator);
 }
 
-/** Pretty lines on a terminal, JSON lines otherwise; credentials censored either way. */
-function daemonLogger(config: DaemonConfig, stdout: DaemonIo['stdout']): Logger {
-  const options = { name: 'statevisor', level: config.logLevel, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } };
+/**
+ * Pretty lines on a terminal, JSON lines otherwise; credentials and URL secrets censored either
+ * way. Pretty lines print the message with control characters escaped: a newline inside a
+ * customer's message must not start something that looks like a log line of its own.
+ *
+ * @example
+ * ```ts
+ * const logger = daemonLogger({ logLevel: 'info' }, process.stdout);
+ * ```
+ */
+export function daemonLogger(config: Pick<DaemonConfig, 'logLevel'>, stdout: DaemonIo['stdout']): Logger {
+  const options = statevisorLoggerOptions({ level: config.logLevel });
   if (!stdout.isTTY) return pino(options, stdout);
-  return pino(options, pretty({ destination: stdout, colorize: true, ignore: 'pid,hostname,name', translateTime: 'HH:MM:ss.l', sync: true }));
+  return pino(
+    options,
+    pretty({
+      destination: stdout,
+      colorize: true,
+      ignore: 'pid,hostname,name',
+      translateTime: 'HH:MM:ss.l',
+      sync: true,
+      messageFormat: (log, messageKey) => {
+        const message = log[messageKey];
+        return escapeControl(typeof message === 'string' ? message : JSON.stringify(message) ?? '');
+      },
+    }),
+  );
 }

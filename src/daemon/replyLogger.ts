@@ -1,9 +1,13 @@
 import type { Account } from '../account.js';
 import { compileKeywordSettings, matchReply, type KeywordSettings, type MessageHandler } from '../sessions/websocketSession.js';
 
+/** Longest part of a customer's message (and of the reply) that the reply log line shows. */
+export const LOGGED_TEXT_LIMIT = 40;
+
 /**
- * The daemon's message handler: the built-in keyword auto-reply, with each reply logged at `info`
- * so the demo shows it. Settings are compiled once per account version (the account object is
+ * The daemon's message handler: the built-in keyword auto-reply, with each reply logged at
+ * `debug` (customers' messages are personal data, and one line per message is volume), the
+ * texts cut to {@link LOGGED_TEXT_LIMIT} characters. Settings are compiled once per account version (the account object is
  * replaced on every update, so a WeakMap keyed by it never serves stale rules).
  */
 export function loggedKeywordReplies(): MessageHandler {
@@ -14,6 +18,10 @@ export function loggedKeywordReplies(): MessageHandler {
     const text = matchReply(settings, message.text);
     if (text === undefined) return;
     const outcome = ctx.reply(text);
-    ctx.log.info({ messageId: message.id, from: message.from, outcome }, `replied to "${message.text}" with "${text}"`);
+    if (ctx.log.isLevelEnabled('debug')) ctx.log.debug({ messageId: message.id, outcome }, `replied to "${truncate(message.text)}" with "${truncate(text)}"`);
   };
+}
+
+function truncate(text: string): string {
+  return text.length > LOGGED_TEXT_LIMIT ? `${text.slice(0, LOGGED_TEXT_LIMIT)}…` : text;
 }

@@ -11,7 +11,7 @@ import { rawErrorReply } from '../api/rawReply.js';
 import { WsClientSet } from '../api/wsClients.js';
 import { StatevisorError } from '../errors.js';
 import { bridgePage } from './bridgePage.js';
-import { toSafeJson } from './scrub.js';
+import { toSafeJson } from '../secrets/scrub.js';
 import { actorEvent, DefinitionCache, toStatelyEvent, type StatelyEvent } from './statelyEvents.js';
 
 /** Every default of {@link InspectionRelayOptions}, in one place. */

@@ -1,5 +1,5 @@
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import { toSafeJson } from './scrub.js';
+import { toSafeJson } from '../secrets/scrub.js';
 
 /**
  * The `_version` the relayed events carry: the @statelyai/inspect release whose wire format

@@ -30,7 +30,7 @@ export class StoreInvalidRecordsError extends StoreCorruptError {
     file: string,
     readonly issues: readonly RecordIssue[],
   ) {
-    super(file, `${issues.length} invalid record(s): ${issues.map(describeIssue).join('; ')}. Fix them, or open with skipInvalid to skip them`);
+    super(file, `${issues.length} invalid record(s): ${issues.map(describeIssue).join('; ')}. Fix them, or skip them: start the daemon with --skip-invalid (the skipInvalid option of lowdbStore()); skipped records stay in the file unchanged`);
   }
 }
 

@@ -12,6 +12,7 @@ import { GroupCommit } from './groupCommit.js';
 import { resolveStoreOptions, type LowdbStoreOptions, type ResolvedStoreOptions } from './lowdbOptions.js';
 import { normalizeAccount, normalizeSupervision } from './normalizeRecords.js';
 import type { SecretBox } from './secretBox.js';
+import { makePrivate } from './privateMode.js';
 import { acquireStoreLock, type StoreLock } from './storeLock.js';
 import { applyOps, copyData, dropInvalidRecords, encodeDocument, type StoreData, type StoreOp } from './storeData.js';
 import { withTimeout } from './timeout.js';
@@ -30,6 +31,7 @@ import { withTimeout } from './timeout.js';
  * - With `secret`, credentials are AES-256-GCM encrypted in the file. A plain file opened with a
  *   secret is rewritten encrypted at once (as is a migrated file, after a `.v<n>.bak` backup).
  * - `onExternalChange` exists only with `watch: true`.
+ * - An existing file open to other users is made 0600, its directory 0700 (logged; see `makePrivate`).
  *
  * @example
  * ```ts
@@ -37,10 +39,11 @@ import { withTimeout } from './timeout.js';
  * await store.put({ id: 'shop-42', enabled: true, settings: {} }); // on disk when this resolves
  * await store.close();
  * ```
- * @throws StoreLockedError, StoreCorruptError (incl. `StoreInvalidRecordsError`), StoreSecretError, StoreWriteError.
+ * @throws StoreLockedError, StorePermissionError, StoreCorruptError (incl. `StoreInvalidRecordsError`), StoreSecretError, StoreWriteError.
  */
 export async function lowdbStore(options: LowdbStoreOptions = {}): Promise<AccountStore> {
   const o = await resolveDirectory(resolveStoreOptions(options));
+  await makePrivate(o.file, path.dirname(o.file), o.logger, o.ioTimeoutMs);
   const lock = await acquireStoreLock(o.file, o.ioTimeoutMs);
   try {
     return (await LowdbAccountStore.open(o, lock)).toAccountStore();

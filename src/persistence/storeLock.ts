@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreLockedError } from '../errors.js';
+import { judgeLockOwner, ownLockText, parseLockOwner, type LockOwner } from './lockOwner.js';
 import { withTimeout } from './timeout.js';
 
 /** An exclusive lock on a store file, held until `release()`. */
 export interface StoreLock {
-  /** The lock file: `<data file>.lock`, holding the owner's pid. */
+  /** The lock file: `<data file>.lock`, holding the owner's pid, start time and host (see `lockOwner.ts`). */
   readonly path: string;
   /** Removes the lock file if it is still ours. Idempotent. */
   release(): Promise<void>;
@@ -22,18 +23,19 @@ const acquiring = new Map<string, Promise<unknown>>();
 const EMPTY_LOCK_GRACE_MS = 200;
 
 /**
- * Takes `<file>.lock`, created with `O_EXCL` and holding this process's pid.
+ * Takes `<file>.lock`, created with `O_EXCL` and holding this process's pid, start time and host.
  *
- * A lock whose pid is alive (another process, or a store already open in this process) refuses
- * at once. A lock whose pid is dead is stale: it is moved aside, checked to still be the stale one,
- * and removed; if two processes race over the same stale lock, one of them gets it.
+ * A lock whose owner is alive (another process, or a store already open in this process) refuses
+ * at once. A lock whose pid is dead, or now belongs to a process that started at another time
+ * (the pid was reused), is stale: it is moved aside, checked to still be the stale one, and
+ * removed; if two processes race over the same stale lock, one of them gets it.
  *
  * @example
  * ```ts
  * const lock = await acquireStoreLock('/data/statevisor.json', 30_000);
  * try { … } finally { await lock.release(); }
  * ```
- * @throws StoreLockedError naming the pid that holds the lock.
+ * @throws StoreLockedError naming the pid (and host) that holds the lock, and the lock file to delete if that is wrong.
  */
 export async function acquireStoreLock(file: string, timeoutMs: number): Promise<StoreLock> {
   const lockPath = `${file}.lock`;
@@ -57,24 +59,29 @@ export async function acquireStoreLock(file: string, timeoutMs: number): Promise
 }
 
 async function takeLock(file: string, lockPath: string): Promise<void> {
+  const text = await ownLockText();
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      await writeFile(lockPath, text, { flag: 'wx', mode: 0o600 });
       heldByThisProcess.add(lockPath);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = await readOwner(lockPath);
-    if (owner !== 'gone' && owner !== undefined && isAlive(owner, lockPath)) throw new StoreLockedError(file, owner);
+    if (owner !== 'gone' && owner.parsed !== undefined && (await isHeld(owner.parsed, lockPath))) throw locked(file, lockPath, owner.parsed);
     // Bounded: a lock that keeps coming back stale, or vanishing, means another process is fighting for it.
-    if (attempt >= 5) throw new StoreLockedError(file, typeof owner === 'number' ? owner : 0);
-    if (owner !== 'gone') await removeStale(file, lockPath, owner);
+    if (attempt >= 5) throw locked(file, lockPath, owner === 'gone' ? undefined : owner.parsed);
+    if (owner !== 'gone') await removeStale(file, lockPath, owner.text);
   }
 }
 
-/** The pid in the lock file, `undefined` if it holds none (after a grace period), `'gone'` if it vanished. */
-async function readOwner(lockPath: string): Promise<number | undefined | 'gone'> {
+function locked(file: string, lockPath: string, owner: LockOwner | undefined): StoreLockedError {
+  return new StoreLockedError(file, owner?.pid ?? 0, { host: owner?.host, lockFile: lockPath });
+}
+
+/** The lock file's text and owner (`parsed` undefined if it names none, after a grace period), `'gone'` if it vanished. */
+async function readOwner(lockPath: string): Promise<{ text: string; parsed: LockOwner | undefined } | 'gone'> {
   const deadline = Date.now() + EMPTY_LOCK_GRACE_MS;
   for (;;) {
     let text: string;
@@ -84,29 +91,19 @@ async function readOwner(lockPath: string): Promise<number | undefined | 'gone'>
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       throw e;
     }
-    const pid = parsePid(text);
-    if (pid !== undefined || Date.now() >= deadline) return pid;
+    const parsed = parseLockOwner(text);
+    if (parsed !== undefined || Date.now() >= deadline) return { text, parsed };
     await sleep(20);
   }
 }
 
-function parsePid(text: string): number | undefined {
-  const pid = Number(text.trim());
-  return /^\d+$/.test(text.trim()) && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function isAlive(pid: number, lockPath: string): boolean {
-  if (pid === process.pid) return heldByThisProcess.has(lockPath);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+async function isHeld(owner: LockOwner, lockPath: string): Promise<boolean> {
+  if (owner.pid === process.pid) return heldByThisProcess.has(lockPath);
+  return (await judgeLockOwner(owner, lockPath)) === 'held';
 }
 
 /** Moves the lock aside, then deletes it if it is the stale one we judged; puts it back otherwise. */
-async function removeStale(file: string, lockPath: string, stalePid: number | undefined): Promise<void> {
+async function removeStale(file: string, lockPath: string, staleText: string): Promise<void> {
   const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await rename(lockPath, aside);
@@ -114,21 +111,21 @@ async function removeStale(file: string, lockPath: string, stalePid: number | un
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  const moved = parsePid(await readFile(aside, 'utf8'));
-  if (moved === stalePid) {
+  const moved = await readFile(aside, 'utf8');
+  if (moved === staleText) {
     await unlink(aside);
     return;
   }
   // Someone took the lock between our read and our rename: give it back.
   await link(aside, lockPath).catch(() => undefined);
   await unlink(aside);
-  throw new StoreLockedError(file, moved ?? 0);
+  throw locked(file, lockPath, parseLockOwner(moved));
 }
 
 async function releaseLock(lockPath: string): Promise<void> {
   heldByThisProcess.delete(lockPath);
   try {
-    if (parsePid(await readFile(lockPath, 'utf8')) === process.pid) await unlink(lockPath);
+    if (parseLockOwner(await readFile(lockPath, 'utf8'))?.pid === process.pid) await unlink(lockPath);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }

@@ -14,7 +14,7 @@ import { StatevisorError } from '../errors.js';
  */
 export class ConnectTimeoutError extends StatevisorError {
   constructor(readonly timeoutMs: number) {
-    super('CONNECT_TIMEOUT', `The WebSocket did not open within connectTimeoutMs (${timeoutMs} ms). Check the URL and the network; the supervisor will retry.`);
+    super('CONNECT_TIMEOUT', `The WebSocket did not open within connectTimeoutMs (${timeoutMs} ms). Check the URL and the network.`);
   }
 }
 
@@ -28,7 +28,7 @@ export class ConnectTimeoutError extends StatevisorError {
  */
 export class ConnectError extends StatevisorError {
   constructor(cause: unknown) {
-    super('CONNECT_FAILED', `The WebSocket could not connect (${describe(cause)}). The supervisor will retry.`, { cause });
+    super('CONNECT_FAILED', `The WebSocket could not connect (${describe(cause)}).`, { cause });
   }
 }
 
@@ -42,7 +42,7 @@ export class ConnectError extends StatevisorError {
  */
 export class RegisterTimeoutError extends StatevisorError {
   constructor(readonly timeoutMs: number) {
-    super('REGISTER_TIMEOUT', `The platform did not confirm registration within registerTimeoutMs (${timeoutMs} ms). The supervisor will retry.`);
+    super('REGISTER_TIMEOUT', `The platform did not confirm registration within registerTimeoutMs (${timeoutMs} ms).`);
   }
 }
 
@@ -57,7 +57,7 @@ export class RegisterTimeoutError extends StatevisorError {
  */
 export class HeartbeatTimeoutError extends StatevisorError {
   constructor(readonly timeoutMs: number, readonly missing: 'pong' | 'ack' | 'pong and ack') {
-    super('HEARTBEAT_TIMEOUT', `No ${missing} within heartbeatTimeoutMs (${timeoutMs} ms): the connection was presumed dead and terminated. The supervisor will retry.`);
+    super('HEARTBEAT_TIMEOUT', `No ${missing} within heartbeatTimeoutMs (${timeoutMs} ms): the connection was presumed dead and terminated.`);
   }
 }
 
@@ -72,7 +72,7 @@ export class HeartbeatTimeoutError extends StatevisorError {
  */
 export class CredentialsRejectedError extends StatevisorError {
   constructor() {
-    super('CREDENTIALS_REJECTED', 'The platform rejected the account credentials (close code 4001). Update the credentials, then resume the account.', { retryable: false });
+    super('CREDENTIALS_REJECTED', 'The platform rejected the account credentials (close code 4001). Update them with `statevisor accounts update <id> --credentials-env VAR`, then resume the account with `statevisor accounts restart <id>`.', { retryable: false });
   }
 }
 
@@ -116,7 +116,7 @@ export class ProtocolViolationError extends StatevisorError {
  */
 export class SessionClosedError extends StatevisorError {
   constructor(readonly closeCode: number, readonly reason: string) {
-    super('SESSION_CLOSED', `The platform closed the session (close code ${closeCode}${reason ? `: ${reason}` : ''}). The supervisor will retry.`);
+    super('SESSION_CLOSED', `The platform closed the session (close code ${closeCode}${reason ? `: ${reason}` : ''}).`);
   }
 }
 
@@ -131,7 +131,7 @@ export class SessionClosedError extends StatevisorError {
  */
 export class InvalidSessionSettingsError extends StatevisorError {
   constructor(readonly field: string, reason: string) {
-    super('INVALID_SESSION_SETTINGS', `Invalid account settings: field "${field}" ${reason}. Fix the settings, then resume the account.`, { retryable: false });
+    super('INVALID_SESSION_SETTINGS', `Invalid account settings: field "${field}" ${reason}. Fix them with \`statevisor accounts update <id> --settings …\`, then resume the account with \`statevisor accounts restart <id>\`.`, { retryable: false });
   }
 }
 

@@ -5,6 +5,8 @@
  */
 export interface TaskError {
   message: string;
+  /** The error's class (`CredentialsRejectedError`), so logs can name it; absent for non-errors. */
+  name?: string;
   code?: string;
   stack?: string;
   /** Present and `false` when the error says restarting will not help. */
@@ -17,7 +19,7 @@ export interface TaskError {
  * @example
  * ```ts
  * describeError(Object.assign(new Error('bad token'), { code: 'AUTH', retryable: false }));
- * // { message: 'bad token', code: 'AUTH', stack: '…', retryable: false }
+ * // { message: 'bad token', name: 'Error', code: 'AUTH', stack: '…', retryable: false }
  * ```
  */
 export function describeError(thrown: unknown): TaskError {
@@ -25,6 +27,7 @@ export function describeError(thrown: unknown): TaskError {
     const e = thrown as Error & { code?: unknown; retryable?: unknown };
     return {
       message: e.message || e.name,
+      ...(e.name ? { name: e.name } : {}),
       ...(typeof e.code === 'string' || typeof e.code === 'number' ? { code: String(e.code) } : {}),
       ...(e.stack ? { stack: e.stack } : {}),
       ...(e.retryable === false ? { retryable: false as const } : {}),

@@ -22,7 +22,7 @@ const msg = (text: string, accountId?: string) => (l: Record<string, unknown>) =
 
 describe('statevisor start, as a real process', () => {
   it('empty data dir → three demo accounts reach their states → SIGTERM → exit 0, data file intact', async () => {
-    daemon = startDaemonProcess(['start', '--api-port', '0', '--inspect', '--inspect-port', '0', '--shutdown-timeout', '5000'], { cwd: dir });
+    daemon = startDaemonProcess(['start', '--api-port', '0', '--inspect', '--inspect-port', '0', '--shutdown-timeout', '5000', '--log-level', 'debug'], { cwd: dir });
     const running = await daemon.waitForLine(msg('statevisor running'));
     await daemon.waitForLine(msg('session registered', 'demo-healthy'));
     await daemon.waitForLine(msg('session registered', 'demo-flaky'));

@@ -99,7 +99,7 @@ describe('invalid records', () => {
   });
 
   it('with skipInvalid: logs them, never returns them, and keeps them verbatim through later writes', async () => {
-    await writeFile(dir.tmp.file, json(file));
+    await writeFile(dir.tmp.file, json(file), { mode: 0o600 });
     const logger = captureLogger();
     const store = await openStore({ skipInvalid: true, logger });
     expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(5);

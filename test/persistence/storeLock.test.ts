@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { StoreLockedError } from '../../src/errors.js';
+import { parseLockOwner } from '../../src/persistence/lockOwner.js';
 import { account, killHard, spawnFixture, useStoreDir, waitForLine } from './helpers.js';
 
 const dir = useStoreDir();
 const openStore = dir.openStore;
 const lockFile = (): string => `${dir.tmp.file}.lock`;
+const lockPid = async (): Promise<number | undefined> => parseLockOwner(await readFile(lockFile(), 'utf8'))?.pid;
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
 /** The pid of a process that has exited. */
@@ -45,9 +47,9 @@ describe('store lock: one daemon per file', () => {
     const child = spawnFixture('holdLock.ts', [dir.tmp.file]);
     await waitForLine(child, /^locked /);
     await killHard(child);
-    expect((await readFile(lockFile(), 'utf8')).trim()).toBe(String(child.pid));
+    expect(await lockPid()).toBe(child.pid);
     await openStore();
-    expect((await readFile(lockFile(), 'utf8')).trim()).toBe(String(process.pid));
+    expect(await lockPid()).toBe(process.pid);
   });
 
   it('recovers a stale lock from a dead pid, and one with no pid in it', async () => {
@@ -55,7 +57,7 @@ describe('store lock: one daemon per file', () => {
     await (await openStore()).close();
     await writeFile(lockFile(), '');
     await openStore();
-    expect((await readFile(lockFile(), 'utf8')).trim()).toBe(String(process.pid));
+    expect(await lockPid()).toBe(process.pid);
   });
 
   it('recovers a lock naming this pid that this process does not hold (pid reuse after a restart)', async () => {
