@@ -103,7 +103,8 @@ describe('statevisor machines --mermaid, parsed by mermaid 11 under jsdom', () =
       const edgeLines = lines.filter((l) => / --> /.test(l) && !l.includes('[*]'));
       const state = (id: string) => id.split('.').slice(1).join('_');
       for (const e of transitionEdges(machine)) {
-        const event = e.eventType.startsWith('xstate.after.') ? `after ${String(e.delay)}` : e.eventType.replace(/^xstate\.done\.actor\./, 'done: ').replace(/^xstate\.error\.actor\./, 'error: ');
+        const bare = e.eventType.startsWith('xstate.after.') ? `after ${String(e.delay)}` : e.eventType.replace(/^xstate\.done\.actor\./, 'done: ').replace(/^xstate\.error\.actor\./, 'error: ');
+        const event = e.guard ? `${bare} [${e.guard}]` : bare;
         const targets = e.targets.length > 0 ? e.targets : [e.source];
         for (const target of targets) {
           const line = edgeLines.find((l) => l.trim().startsWith(`${state(e.source)} --> ${state(target)}: `) && l.split(': ').slice(1).join(': ').split(', ').includes(event));
