@@ -83,6 +83,43 @@ describe('the supervision tree through the relay', () => {
   });
 });
 
+describe('supervision decisions through the relay', () => {
+  it('createWebSocketReceiver sees RESTART_SCHEDULED and SUSPENDED as events of the supervisor, with account, incarnation, delay and cause, without credentials', async () => {
+    relay = await createInspectionRelay({ port: 0 });
+    const live = await receiver(relay.url, relay, 1);
+    supervisor = createSupervisor({
+      workerFor: (account) =>
+        account.id === 'looping'
+          ? async () => {
+              throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+            }
+          : cooperativeWorker().worker,
+      store: memoryStore(),
+      logger: silent,
+      inspect: relay.inspect,
+      cancelTimeoutMs: 200,
+      restart: { backoff: { minMs: 5, maxMs: 5, jitter: 'none' }, intensity: { maxRestarts: 2, withinMs: 60_000 } },
+    });
+    await supervisor.start();
+    await supervisor.add({ id: 'looping', credentials: SECRET });
+    await supervisor.waitFor('looping', 'suspended');
+    const rootSession = supervisor.actor.sessionId;
+    type Decision = { type: string; accountId?: string; incarnation?: number; delayMs?: number; cause?: string; restartsInWindow?: number; maxRestarts?: number };
+    const decisions = () => live.received.filter((e) => e.type === '@xstate.event' && e.sessionId === rootSession).map((e) => e.event as unknown as Decision);
+    await eventually(() => decisions().some((d) => d.type === 'SUSPENDED'), 'the SUSPENDED event');
+    const restarts = decisions().filter((d) => d.type === 'RESTART_SCHEDULED');
+    expect(restarts.map((d) => ({ accountId: d.accountId, incarnation: d.incarnation, delayMs: d.delayMs }))).toEqual([
+      { accountId: 'looping', incarnation: 1, delayMs: 5 },
+      { accountId: 'looping', incarnation: 2, delayMs: 5 },
+    ]);
+    expect(decisions().find((d) => d.type === 'SUSPENDED')).toMatchObject({ accountId: 'looping', incarnation: 3, cause: 'intensity', restartsInWindow: 2, maxRestarts: 2 });
+    // Each decision follows the TASK_ENDED it answers, on the same actor.
+    expect(decisions().map((d) => d.type)).toEqual(expect.arrayContaining(['TASK_ENDED', 'RESTART_SCHEDULED', 'SUSPENDED']));
+    expect(JSON.stringify(live.received)).not.toContain(SECRET);
+    live.sub.unsubscribe();
+  });
+});
+
 describe('a user’s own @statelyai/inspect inspector', () => {
   it('gets the same tree: tasks with the supervisor as parent and root', async () => {
     const sent: Received[] = [];
