@@ -12,9 +12,7 @@ export interface ExplainOptions extends FormatOptions {
   cli?: string;
 }
 
-type AnyDecision = Extract<HistoryEntry, { kind: 'decision' }>;
-/** The decision entry whose `decision` can be `D` (narrowed to `D`). */
-type Decision<D extends AnyDecision['decision']> = AnyDecision extends infer E ? (E extends { decision: infer K } ? (D extends K ? E & { decision: D } : never) : never) : never;
+type Entry<K extends HistoryEntry['kind']> = Extract<HistoryEntry, { kind: K }>;
 
 /**
  * One plain sentence that says what state an account is in, since when, why, and what to do:
@@ -41,17 +39,20 @@ export function explainState(status: AccountStatus, history: readonly HistoryEnt
   }
   switch (status.state) {
     case 'suspended': {
-      const suspended = lastDecision(history, 'SUSPENDED');
+      const suspended = last(history, 'suspended');
       const when = at(suspended?.at ?? status.since);
       const cause = suspended?.cause ?? status.suspendedBecause ?? 'intensity';
+      const error = lastErr ?? errorText(suspended?.error);
       if (cause === 'nonRetryable') {
-        return `${id} is suspended since ${when} because its worker failed with an error that says restarting cannot help${lastErr ? ` (${lastErr})` : ''}; fix the cause (for rejected credentials: \`${cli} accounts update ${id} --credentials-env VAR\`), then ${restartCmd} resumes it.`;
+        return `${id} is suspended since ${when} because its worker failed with an error that says restarting cannot help${error ? ` (${error})` : ''}; fix the cause (for rejected credentials: \`${cli} accounts update ${id} --credentials-env VAR\`), then ${restartCmd} resumes it.`;
       }
       const limit = suspended?.maxRestarts !== undefined && suspended.withinMs !== undefined ? { maxRestarts: suspended.maxRestarts, withinMs: suspended.withinMs } : options.intensity;
+      // The failure that suspends it would have needed one restart more than the window held.
+      const needed = (suspended?.restartsInWindow ?? limit?.maxRestarts ?? 0) + 1;
       const why = limit
-        ? `${limit.maxRestarts + 1} restarts within ${duration(limit.withinMs)} exceeded maxRestarts ${limit.maxRestarts}`
+        ? `${needed} restarts within ${duration(limit.withinMs)} exceeded maxRestarts ${limit.maxRestarts}`
         : 'it needed more restarts than its restart intensity allows';
-      return `${id} is suspended since ${when} because ${why}${errPart}; ${restartCmd} clears it.`;
+      return `${id} is suspended since ${when} because ${why}${error ? `; last error ${error}` : ''}; ${restartCmd} clears it.`;
     }
     case 'backoff': {
       const next = status.nextRestartAt;
@@ -62,14 +63,14 @@ export function explainState(status: AccountStatus, history: readonly HistoryEnt
       return `${id} ${when} after its task failed at ${at(status.since)}${errPart}${budget}; nothing to do unless it keeps failing (${restartCmd} retries now).`;
     }
     case 'running': {
-      const restarted = lastDecision(history, 'RESTART_SCHEDULED');
+      const restarted = last(history, 'restartScheduled');
       const after = restarted && status.restarts > 0 ? `, last restarted at ${at(restarted.at)}${errPart ? ` after ${lastErr}` : ''}` : '';
       return `${id} is running since ${at(status.since)} (incarnation ${status.incarnation}, ${plural(status.restarts, 'restart')}${after}); nothing to do.`;
     }
     case 'loading':
       return `${id} is starting incarnation ${status.incarnation} since ${at(status.since)} (loading its account); nothing to do unless it stays here past the load timeout.`;
     case 'disabled': {
-      const disabled = lastCommand(history, 'disable');
+      const disabled = findLast(history, (e): e is Entry<'command'> => e.kind === 'command' && e.command === 'disable' && e.outcome === 'ok');
       const by = disabled ? `since ${at(disabled.at)} by a disable command` : `since ${at(status.since)} (stored disabled)`;
       return `${id} is disabled ${by}; \`${cli} accounts enable ${id}\` starts it.`;
     }
@@ -78,8 +79,8 @@ export function explainState(status: AccountStatus, history: readonly HistoryEnt
     case 'failed':
       return `${id}'s incarnation ${status.incarnation} failed at ${at(status.since)}${errPart}; the supervisor decides what follows once the worker has returned.`;
     case 'cleaned': {
-      const finished = lastDecision(history, 'TASK_FINISHED');
-      if (finished) return `${id} ended at ${at(finished.at)} and its restart type does not restart it${errPart}; ${restartCmd} starts it again.`;
+      const finished = last(history, 'finished');
+      if (finished) return `${id} ended at ${at(finished.at)} (${finished.reason}) and its restart type does not restart it${errPart}; ${restartCmd} starts it again.`;
       return `${id}'s task ended at ${at(status.since)}${errPart}; ${restartCmd} starts it again.`;
     }
   }
@@ -87,22 +88,21 @@ export function explainState(status: AccountStatus, history: readonly HistoryEnt
 
 /** `CODE`, or the message (shortened) when the error has no code. */
 function lastError(status: AccountStatus, history: readonly HistoryEntry[]): string | undefined {
-  const error = status.lastError ?? findLast(history, (e): e is Extract<HistoryEntry, { kind: 'error' }> => e.kind === 'error');
+  return errorText(status.lastError ?? last(history, 'error'));
+}
+
+function errorText(error: { message: string; code?: string | undefined } | undefined): string | undefined {
   if (!error) return undefined;
   if (error.code) return error.code;
   return error.message.length > 80 ? `"${error.message.slice(0, 77)}…"` : `"${error.message}"`;
 }
 
-function lastDecision<D extends AnyDecision['decision']>(history: readonly HistoryEntry[], decision: D): Decision<D> | undefined {
-  return findLast(history, (e): e is Decision<D> => e.kind === 'decision' && e.decision === decision);
-}
-
-function lastCommand(history: readonly HistoryEntry[], command: Extract<HistoryEntry, { kind: 'command' }>['command']) {
-  return findLast(history, (e): e is Extract<HistoryEntry, { kind: 'command' }> => e.kind === 'command' && e.command === command);
+function last<K extends HistoryEntry['kind']>(history: readonly HistoryEntry[], kind: K): Entry<K> | undefined {
+  return findLast(history, (e): e is Entry<K> => e.kind === kind);
 }
 
 function restartsWithin(history: readonly HistoryEntry[], withinMs: number, now: number): number {
-  return history.filter((e) => e.kind === 'decision' && e.decision === 'RESTART_SCHEDULED' && e.at > now - withinMs).length;
+  return history.filter((e) => e.kind === 'restartScheduled' && e.at > now - withinMs).length;
 }
 
 function findLast<T extends HistoryEntry>(history: readonly HistoryEntry[], match: (e: HistoryEntry) => e is T): T | undefined {

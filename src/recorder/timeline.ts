@@ -27,24 +27,21 @@ export function formatTimeline(history: readonly HistoryEntry[], options: Format
 export function describeEntry(entry: HistoryEntry): string {
   switch (entry.kind) {
     case 'transition':
-      return `${entry.from} → ${entry.to} (${entry.event})`;
+      return entry.from === null ? `spawned → ${entry.to}` : `${entry.from} → ${entry.to} (${entry.event})`;
     case 'command':
-      return `command: ${entry.command}`;
+      return `command: ${entry.command}${entry.outcome === 'failed' ? ` (failed${entry.error ? `: ${entry.error.code ?? entry.error.message}` : ''})` : ''}`;
     case 'error':
       return `error ${entry.code ?? ''}${entry.code ? ': ' : ''}${entry.message}`;
-    case 'decision':
-      switch (entry.decision) {
-        case 'RESTART_SCHEDULED':
-          return `decision: restart in ${duration(entry.delayMs)} (backoff attempt ${entry.attempt})`;
-        case 'SUSPENDED':
-          if (entry.cause === 'nonRetryable') return 'decision: suspended (non-retryable error)';
-          return entry.maxRestarts !== undefined && entry.withinMs !== undefined
-            ? `decision: suspended (${entry.maxRestarts + 1} restarts within ${duration(entry.withinMs)} exceed maxRestarts ${entry.maxRestarts})`
-            : 'decision: suspended (restart intensity exceeded)';
-        case 'ESCALATED':
-          return 'decision: escalated (the supervisor shuts down)';
-        case 'TASK_FINISHED':
-          return 'decision: no restart (ended as its restart type allows)';
-      }
+    case 'restartScheduled':
+      return `decision: restart in ${duration(entry.delayMs)} (backoff attempt ${entry.attempt})`;
+    case 'suspended':
+      if (entry.cause === 'nonRetryable') return 'decision: suspended (non-retryable error)';
+      return entry.maxRestarts !== undefined && entry.withinMs !== undefined
+        ? `decision: suspended (${(entry.restartsInWindow ?? entry.maxRestarts) + 1} restarts within ${duration(entry.withinMs)} exceed maxRestarts ${entry.maxRestarts})`
+        : 'decision: suspended (restart intensity exceeded)';
+    case 'escalated':
+      return `decision: escalated (${entry.restartsInWindow + 1} restarts within ${duration(entry.withinMs)} exceed maxRestarts ${entry.maxRestarts}; the supervisor shuts down)`;
+    case 'finished':
+      return `decision: no restart (${entry.reason}, as its restart type allows)`;
   }
 }

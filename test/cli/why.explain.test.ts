@@ -23,7 +23,7 @@ function crashLoop(n: number, start: number): HistoryEntry[] {
   for (let i = 0; i < n; i += 1) {
     const t = start + i * 20_000;
     out.push({ at: t, kind: 'error', incarnation: i + 1, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' });
-    out.push({ at: t + 1, kind: 'decision', incarnation: i + 1, decision: 'RESTART_SCHEDULED', delayMs: 5_000, attempt: i });
+    out.push({ at: t + 1, kind: 'restartScheduled', incarnation: i + 1, delayMs: 5_000, attempt: i, restartAt: t + 5_001 });
   }
   return out;
 }
@@ -31,10 +31,10 @@ function crashLoop(n: number, start: number): HistoryEntry[] {
 describe('explainState()', () => {
   it('suspended by intensity: when, the limit in numbers, the last error, the command that clears it', () => {
     const history: HistoryEntry[] = [
-      { at: T0, kind: 'command', command: 'add' },
+      { at: T0, kind: 'command', command: 'add', outcome: 'ok' },
       ...crashLoop(22, T0 + 1_000),
       { at: at(10, 42, 7), kind: 'error', incarnation: 23, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
-      { at: at(10, 42, 7, 2), kind: 'decision', incarnation: 23, decision: 'SUSPENDED', cause: 'intensity', maxRestarts: 22, withinMs: 900_000 },
+      { at: at(10, 42, 7, 2), kind: 'suspended', incarnation: 23, cause: 'intensity', restartsInWindow: 22, maxRestarts: 22, withinMs: 900_000 },
     ];
     const s = status({ state: 'suspended', incarnation: 23, restarts: 22, since: at(10, 42, 7, 3), suspendedBecause: 'intensity', lastError: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } });
     expect(explainState(s, history, UTC)).toBe('shop-1 is suspended since 10:42:07 because 23 restarts within 15 min exceeded maxRestarts 22; last error ECONNREFUSED; `statevisor accounts restart shop-1` clears it.');
@@ -49,9 +49,9 @@ describe('explainState()', () => {
   it('suspended for a non-retryable error: says restarting cannot help and how to fix and resume', () => {
     const history: HistoryEntry[] = [
       { at: at(10, 0, 0), kind: 'transition', incarnation: 1, from: 'running', to: 'failed', event: 'WORKER_FAILED' },
-      { at: at(10, 0, 0, 5), kind: 'decision', incarnation: 1, decision: 'SUSPENDED', cause: 'nonRetryable' },
+      { at: at(10, 0, 0, 5), kind: 'suspended', incarnation: 1, cause: 'nonRetryable', error: { code: 'CREDENTIALS_REJECTED', message: 'rejected' } },
     ];
-    const s = status({ state: 'suspended', since: at(10, 0, 1), suspendedBecause: 'nonRetryable', lastError: { code: 'CREDENTIALS_REJECTED', message: 'rejected' } });
+    const s = status({ state: 'suspended', since: at(10, 0, 1), suspendedBecause: 'nonRetryable' });
     expect(explainState(s, history, UTC)).toBe(
       'shop-1 is suspended since 10:00:00 because its worker failed with an error that says restarting cannot help (CREDENTIALS_REJECTED); fix the cause (for rejected credentials: `statevisor accounts update shop-1 --credentials-env VAR`), then `statevisor accounts restart shop-1` resumes it.',
     );
@@ -66,7 +66,7 @@ describe('explainState()', () => {
   });
 
   it('running, disabled, loading, cancelling, failed, finished, leaked', () => {
-    const restarted: HistoryEntry[] = [...crashLoop(1, at(10, 0, 0)), { at: at(10, 1, 0), kind: 'command', command: 'disable' }];
+    const restarted: HistoryEntry[] = [...crashLoop(1, at(10, 0, 0)), { at: at(10, 1, 0), kind: 'command', command: 'disable', outcome: 'ok' }];
     expect(explainState(status({ state: 'running', incarnation: 2, restarts: 1, since: at(10, 0, 6), lastError: { code: 'ECONNREFUSED', message: 'x' } }), restarted, UTC)).toBe(
       'shop-1 is running since 10:00:06 (incarnation 2, 1 restart, last restarted at 10:00:00 after ECONNREFUSED); nothing to do.',
     );
@@ -76,8 +76,8 @@ describe('explainState()', () => {
     expect(explainState(status({ state: 'loading', incarnation: 4 }), [], UTC)).toContain('starting incarnation 4 since 10:30:00');
     expect(explainState(status({ state: 'cancelling' }), [], UTC)).toContain('is stopping incarnation 1 since 10:30:00');
     expect(explainState(status({ state: 'failed', lastError: { code: 'E_BOOM', message: 'boom' } }), [], UTC)).toBe("shop-1's incarnation 1 failed at 10:30:00; last error E_BOOM; the supervisor decides what follows once the worker has returned.");
-    const finished: HistoryEntry[] = [{ at: at(10, 5, 0), kind: 'decision', incarnation: 1, decision: 'TASK_FINISHED' }];
-    expect(explainState(status({ state: 'cleaned' }), finished, UTC)).toBe('shop-1 ended at 10:05:00 and its restart type does not restart it; `statevisor accounts restart shop-1` starts it again.');
+    const finished: HistoryEntry[] = [{ at: at(10, 5, 0), kind: 'finished', incarnation: 1, reason: 'completed' }];
+    expect(explainState(status({ state: 'cleaned' }), finished, UTC)).toBe('shop-1 ended at 10:05:00 (completed) and its restart type does not restart it; `statevisor accounts restart shop-1` starts it again.');
     expect(explainState(status({ state: 'cancelling', leaked: true }), [], UTC)).toContain('worker ignored cancellation and is still running (since 10:30:00)');
     expect(explainState(status({ state: 'suspended', suspendedBecause: 'intensity' }), [], { ...UTC, cli: 'npx statevisor' })).toContain('`npx statevisor accounts restart shop-1` clears it.');
   });
@@ -98,11 +98,13 @@ describe('formatTimeline()', () => {
   it('one line per entry: date and time with milliseconds, incarnation, what happened', () => {
     const lines = formatTimeline(
       [
-        { at: at(10, 41, 0, 5), kind: 'command', command: 'restart' },
+        { at: at(10, 41, 0, 5), kind: 'command', command: 'restart', outcome: 'ok' },
         { at: at(10, 41, 0, 120), kind: 'transition', incarnation: 3, from: 'loading', to: 'running', event: 'LOADED' },
         { at: at(10, 41, 9, 4), kind: 'error', incarnation: 3, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
-        { at: at(10, 41, 9, 6), kind: 'decision', incarnation: 3, decision: 'RESTART_SCHEDULED', delayMs: 4_180, attempt: 1 },
-        { at: at(10, 42, 7), kind: 'decision', incarnation: 4, decision: 'SUSPENDED', cause: 'intensity', maxRestarts: 22, withinMs: 900_000 },
+        { at: at(10, 41, 9, 6), kind: 'restartScheduled', incarnation: 3, delayMs: 4_180, attempt: 1, restartAt: at(10, 41, 13, 186) },
+        { at: at(10, 42, 7), kind: 'suspended', incarnation: 4, cause: 'intensity', restartsInWindow: 22, maxRestarts: 22, withinMs: 900_000 },
+        { at: at(10, 42, 8), kind: 'transition', incarnation: 5, from: null, to: 'loading', event: 'xstate.init' },
+        { at: at(10, 42, 9), kind: 'command', command: 'update', outcome: 'failed', error: { code: 'STORE_WRITE_FAILED', message: 'disk full' } },
       ],
       UTC,
     );
@@ -112,6 +114,8 @@ describe('formatTimeline()', () => {
       '2026-12-02 10:41:09.004  #3    error ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
       '2026-12-02 10:41:09.006  #3    decision: restart in 4.2 s (backoff attempt 1)',
       '2026-12-02 10:42:07.000  #4    decision: suspended (23 restarts within 15 min exceed maxRestarts 22)',
+      '2026-12-02 10:42:08.000  #5    spawned → loading',
+      '2026-12-02 10:42:09.000        command: update (failed: STORE_WRITE_FAILED)',
     ]);
   });
 
