@@ -1,7 +1,7 @@
 /**
  * Scenario 9: what the flight recorder costs in memory. The same bulk start of idle accounts
  * (pre-filled memory store, trivial worker, every account `running`), with the recorder off
- * (`historySize: 0`) and at its default size, each in its own child process; heap per account
+ * (`history: { size: 0 }`) and at its default size, each in its own child process; heap per account
  * after a full GC. Goal (issue 13): at most 15 % more heap per idle account at the default size.
  *
  *   npx tsx bench/run.ts --only=recorder           100,000 accounts
@@ -27,7 +27,7 @@ interface Sample {
 
 /** The supervisor option that sets the recorder's size; `undefined` = the default. */
 function recorderOption(size: Sample['size']): Record<string, unknown> {
-  return size === 'off' ? { historySize: 0 } : {};
+  return size === 'off' ? { history: { size: 0 } } : {};
 }
 
 async function measure(size: Sample['size'], n: number): Promise<Sample> {
@@ -88,7 +88,7 @@ export async function runRecorderBench({ quick }: { quick: boolean }): Promise<s
   const rows = (['off', 'default'] as const).map((size) => {
     const s = of(size);
     const heap = median(s.map((x) => x.heapBytes));
-    return [fmt(s[0]!.n), size === 'off' ? 'recorder off (historySize 0)' : 'recorder at default size', fmt(heap), fmt(median(s.map((x) => x.entries)), 1), size === 'off' ? '–' : `+${fmt((heap / off - 1) * 100, 1)} %`, fmt(median(s.map((x) => x.startMs)))];
+    return [fmt(s[0]!.n), size === 'off' ? 'recorder off (history.size 0)' : 'recorder at default size', fmt(heap), fmt(median(s.map((x) => x.entries)), 1), size === 'off' ? '–' : `+${fmt((heap / off - 1) * 100, 1)} %`, fmt(median(s.map((x) => x.startMs)))];
   });
   const verdict = on / off <= GOAL ? 'PASS' : 'MISS';
   return `${table(['N', 'recorder', 'heap B/account', 'entries/account', 'vs off', 'start ms'], rows)}\n\nGoal: at most +15 % heap per idle account at the default size: **${verdict}** (+${fmt((on / off - 1) * 100, 1)} %, median of ${reps}).`;
