@@ -4,7 +4,7 @@
  *   npx tsx bench/run.ts            full run (1k/10k/100k accounts; about 11 minutes on 2 cores)
  *   npx tsx bench/run.ts --quick    about a minute (1k/10k; 2k for commands, storm, inspection; time-scaled storm; fewer repetitions)
  *   npx tsx bench/run.ts --smoke    seconds, tiny N: checks the bench itself runs (test/bench/quick.test.ts)
- *   options: --only=start,commands,storm,sessions,store,jobs,inspection   --out=<file>   --no-write
+ *   options: --only=start,commands,storm,sessions,store,jobs,inspection,recorder   --out=<file>   --no-write
  *            --tsx    measure src/ through tsx instead of compiling it with tsc first (see bench/lib/compile.ts)
  *
  * Prints a markdown report (machine description, targets with PASS/MISS, one section per
@@ -59,7 +59,7 @@ const PLAN = {
   },
 } as const;
 
-const SCENARIOS = ['start', 'commands', 'storm', 'sessions', 'store', 'jobs', 'inspection'] as const;
+const SCENARIOS = ['start', 'commands', 'storm', 'sessions', 'store', 'jobs', 'inspection', 'recorder'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** External bench modules: written by other people, loaded if they exist. */
@@ -67,6 +67,7 @@ const EXTERNAL = {
   sessions: { file: 'bench/scenarios/sessions.ts', exportName: 'runSessionsBench' },
   store: { file: 'bench/store.ts', exportName: 'runStoreBench' },
   jobs: { file: 'bench/jobs.ts', exportName: 'runJobsBench' },
+  recorder: { file: 'bench/scenarios/recorder.ts', exportName: 'runRecorderBench' },
 } as const;
 
 interface Args {
@@ -169,6 +170,7 @@ async function measureAll(args: Args, compiled: Compiled | undefined): Promise<n
   await section('6. Store', 'store', () => external('store', args.mode, plan.externalTimeoutMs));
   await section('7. Jobs', 'jobs', () => external('jobs', args.mode, plan.externalTimeoutMs));
   await section('8. Inspection', 'inspection', () => runInspection(plan.inspection, progress));
+  await section('9. Flight recorder memory', 'recorder', () => external('recorder', args.mode, plan.externalTimeoutMs));
 
   const report = [
     `# statevisor benchmarks (${args.mode})`,

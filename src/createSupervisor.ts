@@ -1,8 +1,9 @@
-import { createActor, type Actor, type AnyActorLogic } from 'xstate';
+import { createActor, type Actor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
 import type { WorkerLogic } from './worker/worker.js';
 import { createJobRunner } from './jobs/runner.js';
 import { StatevisorError } from './errors.js';
+import { inspectAsChildrenOf } from './inspect/supervisionTree.js';
 import { defaultLogger } from './logging/redaction.js';
 import { liveRef } from './machines/liveRef.js';
 import { supervisorMachine, type SupervisorRuntime } from './machines/supervisor.js';
@@ -92,7 +93,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       cancelTimeoutMs: options.cancelTimeoutMs ?? SUPERVISOR_DEFAULTS.cancelTimeoutMs,
       loadTimeoutMs: options.loadTimeoutMs ?? SUPERVISOR_DEFAULTS.loadTimeoutMs,
       logger,
-      inspect: options.inspect,
+      // Tasks are standalone actors; this shows them under the supervisor in the inspector's tree.
+      inspect: options.inspect ? inspectAsChildrenOf((): AnyActorRef => actor, options.inspect) : undefined,
       status: statusModel,
       random: options.random ?? Math.random,
       clock,

@@ -1,8 +1,9 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { AccountState, AccountStatus } from '../account.js';
 import type { Supervisor } from '../createSupervisor.js';
+import { sampleEventLoopDelay, type EventLoopDelayOptions, type EventLoopDelaySampler } from './eventLoopDelay.js';
 import type { StoreWriteLatency } from './instrumentStore.js';
-import { family, type Labels } from './prometheus.js';
+import { processMetrics } from './processMetrics.js';
+import { family, sample, type Labels } from './prometheus.js';
 
 /** Every account state, so each appears in `statevisor_accounts` even at 0. */
 export const ACCOUNT_STATES: readonly AccountState[] = ['loading', 'running', 'cancelling', 'failed', 'cleaned', 'backoff', 'suspended', 'disabled'];
@@ -16,6 +17,8 @@ export interface MetricsSources {
   writeLatency?: StoreWriteLatency | undefined;
   /** Live-stream clients now, and cut off for being too slow so far. */
   stream?: () => { clients: number; cut: number };
+  /** The event-loop sampler's resolution and window. Default {@link EVENT_LOOP_DELAY_DEFAULTS}. */
+  eventLoop?: EventLoopDelayOptions;
 }
 
 /** A running metrics collector: `render()` for `GET /metrics`, `stop()` to release its listener and monitor. */
@@ -35,9 +38,11 @@ interface Seen {
  * Collects the metrics `GET /metrics` serves, from the status read model only (never the
  * machines): gauges computed from `supervisor.list()` at scrape time, counters kept from the
  * model's `changed` events (a task entering `failed`, by error code; a worker becoming leaked,
- * that is, force-stopped; restarts), the event-loop delay from `monitorEventLoopDelay` (over the
- * interval since the previous scrape), and store write latency if an instrumented store's
- * `writeLatency` is given. The change listener is O(1) and never throws into the supervisor.
+ * that is, force-stopped; restarts), the event-loop delay (a summary over the last minute, see
+ * `sampleEventLoopDelay`), the standard process metrics (`processMetrics`), and store write
+ * latency if an instrumented store's `writeLatency` is given. The change listener is O(1) and
+ * never throws into the supervisor. Rendering changes nothing: any number of scrapers (two
+ * Prometheus servers, a person with curl) each see the same counters and the same window.
  *
  * @example
  * ```ts
@@ -55,13 +60,12 @@ export function createMetricsCollector(sources: MetricsSources): MetricsCollecto
       // Metrics must never break the supervisor's publish.
     }
   });
-  const loop = monitorEventLoopDelay({ resolution: 20 });
-  loop.enable();
+  const loop = sampleEventLoopDelay(sources.eventLoop);
   return {
     render: () => render(sources, counters, loop),
     stop: () => {
       sub.unsubscribe();
-      loop.disable();
+      loop.stop();
     },
   };
 }
@@ -92,7 +96,7 @@ class ChangeCounters {
   }
 }
 
-function render(sources: MetricsSources, counters: ChangeCounters, loop: IntervalHistogram): string {
+function render(sources: MetricsSources, counters: ChangeCounters, loop: EventLoopDelaySampler): string {
   const byState = new Map<AccountState, number>(ACCOUNT_STATES.map((s) => [s, 0]));
   const suspended = new Map<string, number>([['intensity', 0], ['nonRetryable', 0]]);
   let leaked = 0;
@@ -112,6 +116,7 @@ function render(sources: MetricsSources, counters: ChangeCounters, loop: Interva
   out += eventLoop(loop);
   if (sources.writeLatency) out += sources.writeLatency.render();
   if (sources.stream) out += streamFamilies(sources.stream());
+  out += processMetrics();
   return out;
 }
 
@@ -119,15 +124,14 @@ function labelled(name: string, values: ReadonlyMap<string, number>): [Labels, n
   return [...values].map(([value, n]) => [{ [name]: value }, n]);
 }
 
-function eventLoop(loop: IntervalHistogram): string {
-  const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
-  const quantiles: [Labels, number][] = [0.5, 0.9, 0.99].map((q) => [{ quantile: String(q) }, loop.count > 0 ? seconds(loop.percentile(q * 100)) : 0]);
-  const max = loop.count > 0 ? seconds(loop.max) : 0;
-  loop.reset();
-  return (
-    family('statevisor_event_loop_delay_seconds', 'gauge', 'Event-loop delay quantiles since the previous scrape.', quantiles) +
-    family('statevisor_event_loop_delay_max_seconds', 'gauge', 'Largest event-loop delay since the previous scrape.', [[{}, max]])
-  );
+function eventLoop(loop: EventLoopDelaySampler): string {
+  const reading = loop.read();
+  const name = 'statevisor_event_loop_delay_seconds';
+  let out = `# HELP ${name} How late the event loop ran a timer due every few milliseconds: quantiles over the last minute, sum and count since start.\n# TYPE ${name} summary\n`;
+  for (const [q, seconds] of reading.quantiles) out += sample(name, { quantile: String(q) }, seconds);
+  out += sample(`${name}_sum`, {}, reading.sumSeconds);
+  out += sample(`${name}_count`, {}, reading.count);
+  return out + family('statevisor_event_loop_delay_max_seconds', 'gauge', 'Largest event-loop delay over the last minute.', [[{}, reading.maxSeconds]]);
 }
 
 function streamFamilies(stream: { clients: number; cut: number }): string {

@@ -18,7 +18,7 @@ export type Labels = Readonly<Record<string, string>>;
  * // '# HELP statevisor_accounts Accounts by state.\n# TYPE statevisor_accounts gauge\nstatevisor_accounts{state="running"} 3\n'
  * ```
  */
-export function family(name: string, type: 'gauge' | 'counter' | 'histogram', help: string, samples: readonly (readonly [Labels, number])[]): string {
+export function family(name: string, type: 'gauge' | 'counter' | 'histogram' | 'summary', help: string, samples: readonly (readonly [Labels, number])[]): string {
   let out = `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
   for (const [labels, value] of samples) out += sample(name, labels, value);
   return out;

@@ -21,6 +21,7 @@ import { processIo, type OperatorIo } from './io.js';
 import { registerMachinesCommand } from './machines.js';
 import { registerStatusCommand } from './status.js';
 import { registerTokenCommand } from './token.js';
+import { registerWhyCommand } from './why.js';
 
 export { OPERATOR_EXIT, CliError } from './errors.js';
 export { processIo, type OperatorIo } from './io.js';
@@ -54,6 +55,7 @@ export function registerOperatorCommands(program: Command, io: OperatorIo = proc
   );
   registerMachinesCommand(program, io);
   registerTokenCommand(program, io);
+  registerWhyCommand(program, io);
   return program;
 }
 

@@ -11,6 +11,10 @@ type MachineName = keyof typeof MACHINES;
  * Adds `statevisor machines --json|--mermaid [--machine supervisor|accountTask]`: the
  * statecharts, from the code (no daemon needed).
  *
+ * `--json` prints machine configs that `createMachine()` loads back. `--mermaid --machine X`
+ * prints one bare Mermaid document (for `mmdc` or an editor); `--mermaid` alone prints Markdown
+ * with one fenced `mermaid` block per machine, since one Mermaid document holds one diagram.
+ *
  * @example
  * ```ts
  * registerMachinesCommand(program, processIo());
@@ -21,19 +25,22 @@ export function registerMachinesCommand(program: Command, io: OperatorIo): void 
   program
     .command('machines')
     .description("print the supervisor's and the account task's statecharts")
-    .option('--json', 'JSON definitions (machine.toJSON())')
-    .option('--mermaid', 'Mermaid stateDiagram-v2 diagrams')
+    .option('--json', 'JSON machine configs, loadable with createMachine()')
+    .option('--mermaid', 'Mermaid stateDiagram-v2: one document with --machine, else Markdown with one block per machine')
     .option('--machine <name>', 'only this machine: supervisor or accountTask', machineName)
     .action(
       action(io, async (flags: { json?: boolean; mermaid?: boolean; machine?: MachineName }) => {
         if (flags.json === flags.mermaid) throw new CliError('CLI_USAGE', 'Give exactly one of --json and --mermaid.', OPERATOR_EXIT.usage);
-        const names = flags.machine ? [flags.machine] : (Object.keys(MACHINES) as MachineName[]);
         if (flags.json) {
           const all = machineDefinitions();
           printJson(io, flags.machine ? all[flags.machine] : all);
           return;
         }
-        io.stdout.write(names.map((name) => `%% ${name}\n${toMermaid(MACHINES[name])}`).join('\n'));
+        if (flags.machine) {
+          io.stdout.write(`%% ${flags.machine}\n${toMermaid(MACHINES[flags.machine])}`);
+          return;
+        }
+        io.stdout.write((Object.keys(MACHINES) as MachineName[]).map((name) => `## ${name}\n\n\`\`\`mermaid\n%% ${name}\n${toMermaid(MACHINES[name])}\`\`\`\n`).join('\n'));
       }),
     );
 }

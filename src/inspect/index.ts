@@ -22,3 +22,4 @@ export { STATELY_INSPECT_VERSION, type StatelyEvent } from './statelyEvents.js';
 export { MASK, SECRET_KEY_PATTERN, scrubReplacer, toSafeJson } from './scrub.js';
 export { machineDefinition, machineDefinitions, MACHINES, type MachineDefinition } from './definitions.js';
 export { toMermaid } from './mermaid.js';
+export { inspectAsChildrenOf, type InspectObserver } from './supervisionTree.js';
