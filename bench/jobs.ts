@@ -17,6 +17,8 @@ const CONCURRENCY = 64;
 export interface JobsBenchOptions {
   /** 20 000 jobs × 3 repetitions instead of 100 000 × 7. Default `false`. */
   quick?: boolean;
+  /** 2 000 jobs × 1 repetition: only checks that the bench runs (`bench/run.ts --smoke`). */
+  smoke?: boolean;
 }
 
 interface Contender {
@@ -127,6 +129,13 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** What {@link measureJobs} returns: the markdown and the medians the targets are checked on. */
+export interface JobsBenchResult {
+  markdown: string;
+  /** Median jobs/s per contender. */
+  rates: { name: string; jobsPerSec: number }[];
+}
+
 function table(jobs: number, reps: number, samples: Map<string, Sample[]>): string {
   const pq = median((samples.get('p-queue 9') ?? []).map((s) => s.jobsPerSec));
   const rows = contenders.map(({ name }) => {
@@ -161,16 +170,29 @@ function table(jobs: number, reps: number, samples: Map<string, Sample[]>): stri
  * console.log(await runJobsBench({ quick: true }));
  * ```
  */
-export async function runJobsBench({ quick = false }: JobsBenchOptions = {}): Promise<string> {
-  const jobs = quick ? 20_000 : 100_000;
-  const reps = quick ? 3 : 7;
+export async function runJobsBench(options: JobsBenchOptions = {}): Promise<string> {
+  return (await measureJobs(options)).markdown;
+}
+
+/**
+ * {@link runJobsBench} with the medians as numbers, for `bench/run.ts`'s targets.
+ *
+ * @example
+ * ```ts
+ * const { rates } = await measureJobs({ quick: true });
+ * ```
+ */
+export async function measureJobs({ quick = false, smoke = false }: JobsBenchOptions = {}): Promise<JobsBenchResult> {
+  const jobs = smoke ? 2_000 : quick ? 20_000 : 100_000;
+  const reps = smoke ? 1 : quick ? 3 : 7;
   const gc = gcFunction();
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
   for (const contender of contenders) await sample(contender, Math.min(jobs, 20_000), gc); // warm-up
   for (let rep = 0; rep < reps; rep++) {
     for (const contender of contenders) samples.get(contender.name)?.push(await sample(contender, jobs, gc));
   }
-  return table(jobs, reps, samples);
+  const rates = contenders.map(({ name }) => ({ name, jobsPerSec: median((samples.get(name) ?? []).map((x) => x.jobsPerSec)) }));
+  return { markdown: table(jobs, reps, samples), rates };
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
