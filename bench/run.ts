@@ -224,7 +224,7 @@ async function measureAll(args: Args, compiled: Compiled | undefined): Promise<n
   await section('7. Jobs', 'jobs', async () => {
     const r = await runChild('jobs', { quick: args.mode === 'quick', smoke: args.mode === 'smoke' }, plan.externalTimeoutMs || 120_000);
     const pq = r.rates.find((x) => x.name === 'p-queue 9')?.jobsPerSec ?? NaN;
-    targets.push(...jobsTarget(r.rates.filter((x) => x.name.startsWith('statevisor')), pq));
+    targets.push(...jobsTarget(r.rates.filter((x) => x.name.startsWith('statevisor runner (')), pq));
     return r.markdown;
   });
   await section('7b. Offloaded work', 'offload', async () => {
