@@ -114,7 +114,6 @@ describe('the AbortSignal of a job', () => {
     const withParam = runner.submit('p', async (signal) => signal instanceof AbortSignal);
     // `arguments` shows what the runner passed to a function with no declared parameter.
     const withoutParam = runner.submit('q', function (this: unknown) {
-      // eslint-disable-next-line prefer-rest-params
       return Promise.resolve(arguments.length);
     });
     expect(await withParam.result).toBe(true);
