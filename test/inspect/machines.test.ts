@@ -9,8 +9,8 @@ describe('machineDefinitions()', () => {
     expect(defs.accountTask).toMatchObject({ id: 'accountTask', type: 'compound' });
     expect(Object.keys(defs.accountTask.states as object)).toEqual(['loading', 'running', 'cancelling', 'failed', 'cleaned']);
     expect(Object.keys(defs.supervisor.states as object)).toEqual(['starting', 'running', 'shuttingDown', 'stopped']);
-    const running = (defs.accountTask.states as Record<string, { invoke: { src: string }[] }>).running!;
-    expect(running.invoke).toEqual([expect.objectContaining({ id: 'runWorker', src: 'runWorker' })]);
+    // One worker bridge for the task's whole life (see accountTask.ts), started with the machine.
+    expect((defs.accountTask as { invoke: unknown[] }).invoke).toEqual([expect.objectContaining({ id: 'worker', src: 'workerBridge' })]);
   });
 });
 
