@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // Plain JS outside the TypeScript project: this file, and fixtures loaded by worker threads.
-    files: ['eslint.config.js', 'test/fixtures/**/*.{js,mjs}'],
+    files: ['eslint.config.js', 'test/fixtures/**/*.{js,mjs}', 'bench/fixtures/**/*.{js,mjs}'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly' } },
   },

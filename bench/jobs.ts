@@ -1,6 +1,11 @@
 /**
  * Job runner throughput: statevisor's runner vs p-queue vs a hand-written p-limit-style loop,
- * trivial jobs at concurrency 64, several interleaved repetitions in one process.
+ * trivial jobs at concurrency 64, several interleaved repetitions in one process. statevisor is
+ * measured compiled by tsc when `bench/run.ts` runs this (see `lib/statevisor.ts`).
+ *
+ * The trivial job declares no parameter, so the runner makes no AbortSignal for it (see `JobFn`),
+ * as p-queue makes none when given none; the row "each job takes its AbortSignal" is the runner
+ * with a signal per job, to compare with "p-queue 9 + an AbortSignal per job".
  *
  * Run: `npx tsx bench/jobs.ts [--quick]`. `bench/run.ts` calls {@link runJobsBench}.
  */
@@ -9,7 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import PQueue from 'p-queue';
-import { createJobRunner } from '../src/jobs/index.js';
+import { statevisor } from './lib/statevisor.js';
+
+const { createJobRunner } = statevisor;
 
 const CONCURRENCY = 64;
 
@@ -17,6 +24,8 @@ const CONCURRENCY = 64;
 export interface JobsBenchOptions {
   /** 20 000 jobs × 3 repetitions instead of 100 000 × 7. Default `false`. */
   quick?: boolean;
+  /** 2 000 jobs × 1 repetition: only checks that the bench runs (`bench/run.ts --smoke`). */
+  smoke?: boolean;
 }
 
 interface Contender {
@@ -31,6 +40,8 @@ interface Sample {
 }
 
 const trivial = (): Promise<number> => Promise.resolve(1);
+/** A trivial job that declares the signal parameter, so the runner makes it one (see `JobFn`). */
+const withSignal = (signal: AbortSignal): Promise<number> => Promise.resolve(signal.aborted ? 0 : 1);
 
 const contenders: Contender[] = [
   {
@@ -41,14 +52,18 @@ const contenders: Contender[] = [
     name: 'statevisor runner (no timeout)',
     run: (jobs) => runStatevisor(jobs, Infinity),
   },
+  {
+    name: 'statevisor runner, each job takes its AbortSignal (default timeout)',
+    run: (jobs) => runStatevisor(jobs, 30_000, withSignal),
+  },
   { name: 'p-queue 9', run: runPQueue },
   { name: 'p-queue 9 + an AbortSignal per job', run: runPQueueWithSignals },
   { name: 'p-limit-style loop', run: runPLimitStyle },
 ];
 
-async function runStatevisor(jobs: number, timeoutMs: number): Promise<void> {
+async function runStatevisor(jobs: number, timeoutMs: number, job: (signal: AbortSignal) => Promise<number> = trivial): Promise<void> {
   const runner = createJobRunner({ concurrency: CONCURRENCY, maxQueue: Infinity, defaultTimeoutMs: timeoutMs });
-  for (let i = 0; i < jobs; i++) runner.submit(String(i), trivial);
+  for (let i = 0; i < jobs; i++) runner.submit(String(i), job);
   await runner.idle();
   await runner.shutdown({ timeoutMs: 1_000 });
 }
@@ -127,6 +142,13 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** What {@link measureJobs} returns: the markdown and the medians the targets are checked on. */
+export interface JobsBenchResult {
+  markdown: string;
+  /** Median jobs/s per contender. */
+  rates: { name: string; jobsPerSec: number }[];
+}
+
 function table(jobs: number, reps: number, samples: Map<string, Sample[]>): string {
   const pq = median((samples.get('p-queue 9') ?? []).map((s) => s.jobsPerSec));
   const rows = contenders.map(({ name }) => {
@@ -161,16 +183,29 @@ function table(jobs: number, reps: number, samples: Map<string, Sample[]>): stri
  * console.log(await runJobsBench({ quick: true }));
  * ```
  */
-export async function runJobsBench({ quick = false }: JobsBenchOptions = {}): Promise<string> {
-  const jobs = quick ? 20_000 : 100_000;
-  const reps = quick ? 3 : 7;
+export async function runJobsBench(options: JobsBenchOptions = {}): Promise<string> {
+  return (await measureJobs(options)).markdown;
+}
+
+/**
+ * {@link runJobsBench} with the medians as numbers, for `bench/run.ts`'s targets.
+ *
+ * @example
+ * ```ts
+ * const { rates } = await measureJobs({ quick: true });
+ * ```
+ */
+export async function measureJobs({ quick = false, smoke = false }: JobsBenchOptions = {}): Promise<JobsBenchResult> {
+  const jobs = smoke ? 2_000 : quick ? 20_000 : 100_000;
+  const reps = smoke ? 1 : quick ? 3 : 7;
   const gc = gcFunction();
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
   for (const contender of contenders) await sample(contender, Math.min(jobs, 20_000), gc); // warm-up
   for (let rep = 0; rep < reps; rep++) {
     for (const contender of contenders) samples.get(contender.name)?.push(await sample(contender, jobs, gc));
   }
-  return table(jobs, reps, samples);
+  const rates = contenders.map(({ name }) => ({ name, jobsPerSec: median((samples.get(name) ?? []).map((x) => x.jobsPerSec)) }));
+  return { markdown: table(jobs, reps, samples), rates };
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

@@ -2,8 +2,13 @@
 // accounts, with group commit (1,000 concurrent updates) and with sequential awaited updates,
 // plus the file size. Every update is durable (fsync + rename + directory fsync) when it resolves.
 //
-//   npx tsx bench/store.ts           # full: 1k, 10k, 100k
-//   npx tsx bench/store.ts --quick   # 1k and 10k, fewer rounds
+//   npx tsx bench/store.ts           # full: 1k, 10k, 20k, 50k, 100k
+//   npx tsx bench/store.ts --quick   # 1k, 10k and 20k, fewer rounds
+//   npx tsx bench/store.ts --sizes=1000,30000   # chosen sizes
+//
+// It also says from how many accounts one update at a time takes longer than an operator should
+// wait (OPERATOR_MS, p50), interpolated linearly in file size between the two sizes around it:
+// up to there lowdb is the right store.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +36,9 @@ interface Latencies {
 }
 
 const silent = { info() {}, warn() {}, error() {} };
+
+/** One awaited update should take at most this long (p50) for a person at the CLI or API. */
+export const OPERATOR_MS = 50;
 
 function makeAccount(i: number, version: number): Account {
   return {
@@ -134,8 +142,36 @@ function toMarkdown(results: SizeResult[], quick: boolean): string {
         `${perSecond(r.group.count, r.group.totalMs)} | ${r.group.writesPer1000.toFixed(1)} |`,
     );
   }
-  lines.push('', growthNote(results));
+  lines.push('', growthNote(results), '', operatorNote(results));
   return lines.join('\n');
+}
+
+/**
+ * From how many accounts a sequential update's p50 passes {@link OPERATOR_MS}, interpolated
+ * linearly in file size between the measured sizes around it (`undefined` if none or all pass it).
+ */
+export function operatorLimit(results: readonly Pick<SizeResult, 'accounts' | 'fileBytes' | 'sequential'>[]): number | undefined {
+  const sorted = [...results].sort((a, b) => a.accounts - b.accounts);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (a.sequential.p50 <= OPERATOR_MS && b.sequential.p50 > OPERATOR_MS) {
+      const f = (OPERATOR_MS - a.sequential.p50) / (b.sequential.p50 - a.sequential.p50);
+      return Math.round(a.accounts + f * (b.accounts - a.accounts));
+    }
+  }
+  return undefined;
+}
+
+function operatorNote(results: SizeResult[]): string {
+  const limit = operatorLimit(results);
+  const largest = results[results.length - 1];
+  if (limit !== undefined) {
+    return `**One update at a time passes ${OPERATOR_MS} ms (p50) at about ${limit.toLocaleString('en-US')} accounts** on this machine ` +
+      '(interpolated between the measured sizes around it). Up to there lowdb is the right store; beyond it, use a store that writes one record at a time.';
+  }
+  if (largest && largest.sequential.p50 <= OPERATOR_MS) return `One update at a time stays under ${OPERATOR_MS} ms (p50) up to ${largest.accounts.toLocaleString('en-US')} accounts, the largest size measured.`;
+  return `One update at a time takes more than ${OPERATOR_MS} ms (p50) at every size measured.`;
 }
 
 /** How the cost of one write grows with the file: the slope between the smallest and largest size. */
@@ -159,11 +195,11 @@ function growthNote(results: SizeResult[]): string {
  * console.log(await runStoreBench({ quick: true }));
  * ```
  */
-export async function runStoreBench({ quick = false }: { quick?: boolean } = {}): Promise<string> {
+export async function runStoreBench({ quick = false, sizes }: { quick?: boolean; sizes?: number[] } = {}): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'statevisor-bench-'));
   try {
     const results: SizeResult[] = [];
-    for (const size of quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]) results.push(await benchSize(dir, size, quick));
+    for (const size of sizes ?? (quick ? [1_000, 10_000, 20_000] : [1_000, 10_000, 20_000, 50_000, 100_000])) results.push(await benchSize(dir, size, quick));
     return toMarkdown(results, quick);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -171,7 +207,9 @@ export async function runStoreBench({ quick = false }: { quick?: boolean } = {})
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  runStoreBench({ quick: process.argv.includes('--quick') }).then(
+  const sizesArg = process.argv.find((a) => a.startsWith('--sizes='))?.slice('--sizes='.length);
+  const sizes = sizesArg?.split(',').map(Number);
+  runStoreBench({ quick: process.argv.includes('--quick'), ...(sizes ? { sizes } : {}) }).then(
     (report) => console.log(report),
     (error: unknown) => {
       console.error(error);

@@ -60,6 +60,19 @@ export {
   type JobHandle,
   type JobStatus,
 } from './jobs/index.js';
+export {
+  createWorkerPool,
+  createProcessRunner,
+  WORKER_POOL_DEFAULTS,
+  PROCESS_RUNNER_DEFAULTS,
+  OffloadQueueFullError,
+  OffloadClosedError,
+  type WorkerPool,
+  type WorkerPoolOptions,
+  type ProcessRunner,
+  type ProcessRunnerOptions,
+  type OffloadRunOptions,
+} from './offload/index.js';
 export { createSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
 export { REDACT_PATHS, defaultLogger } from './logging/redaction.js';
 export * from './errors.js';

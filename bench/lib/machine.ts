@@ -16,7 +16,7 @@ function packageVersion(name: string): string {
 
 function gitRevision(): string {
   try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const rev = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return dirty ? `${rev} + uncommitted changes` : rev;
   } catch {
@@ -24,8 +24,21 @@ function gitRevision(): string {
   }
 }
 
-/** The machine and software the figures were measured on, as a markdown table. */
-export function describeMachine(mode: string, measured: string): string {
+/** `os.loadavg()` formatted: 1, 5 and 15 minutes. */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
+}
+
+/**
+ * The machine and software the figures were measured on, as a markdown table: the commit measured
+ * (full hash, and whether the working tree had uncommitted changes) and the load average when the
+ * run started and ended (other processes on a shared machine skew absolute figures; ratios
+ * against same-run baselines much less).
+ */
+export function describeMachine(mode: string, measured: string, loadAtStart?: string): string {
   const cpus = os.cpus();
   return table(
     ['', ''],
@@ -34,12 +47,13 @@ export function describeMachine(mode: string, measured: string): string {
       ['mode', mode],
       ['CPU', `${cpus[0]?.model ?? '?'} (${os.availableParallelism()} cores)`],
       ['memory', `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
+      ['load average 1/5/15 min', `${loadAtStart === undefined ? '' : `${loadAtStart} at the start, `}${loadAverage()} at the end`],
       ['OS', `${os.type()} ${os.release()} ${os.arch()}`],
       ['Node', process.version],
       ['xstate', packageVersion('xstate')],
       ['@xstate/store', packageVersion('@xstate/store')],
       ['pino', packageVersion('pino')],
-      ['statevisor', `${gitRevision()}; measured: ${measured}`],
+      ['commit measured', `${gitRevision()}; ${measured}`],
     ],
     'll',
   );

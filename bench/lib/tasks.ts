@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandsParams, CommandsResult } from '../scenarios/commands.js';
 import type { InspectionParams, InspectionResult } from '../scenarios/inspection.js';
+import type { JobsBenchResult } from '../jobs.js';
+import type { OffloadBenchResult } from '../offload.js';
+import type { RestartCycleParams, RestartCycleResult } from '../scenarios/restartCycle.js';
 import type { StartStopParams, StartStopResult } from '../scenarios/startStop.js';
 import type { StormParams, StormResult } from '../scenarios/storm.js';
 
@@ -21,6 +24,10 @@ export interface ExternalParams {
 export const tasks = {
   startStop: async (p: StartStopParams): Promise<StartStopResult> => (await import('../scenarios/startStop.js')).measureStartStop(p),
   commands: async (p: CommandsParams): Promise<CommandsResult> => (await import('../scenarios/commands.js')).measureCommands(p),
+  restartCycle: async (p: RestartCycleParams): Promise<RestartCycleResult> =>
+    (await import('../scenarios/restartCycle.js')).measureRestartCycle(p),
+  jobs: async (p: { quick: boolean; smoke: boolean }): Promise<JobsBenchResult> => (await import('../jobs.js')).measureJobs(p),
+  offload: async (p: { quick: boolean; smoke: boolean }): Promise<OffloadBenchResult> => (await import('../offload.js')).measureOffload(p),
   storm: async (p: StormParams): Promise<StormResult> => (await import('../scenarios/storm.js')).measureStorm(p),
   inspection: async (p: InspectionParams): Promise<InspectionResult> => (await import('../scenarios/inspection.js')).measureInspection(p),
   external: async ({ file, exportName, quick }: ExternalParams): Promise<string | null> => {

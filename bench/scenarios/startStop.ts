@@ -5,6 +5,7 @@
  */
 import { startLifecycleActor, stopLifecycleActors, type LifecycleActor } from '../baselines/lifecycleActors.js';
 import { startPlainTask, stopPlainTasks, type PlainTask } from '../baselines/abortPromise.js';
+import { effectTasks } from '../baselines/effectFiberMap.js';
 import { memoryNow } from '../lib/memory.js';
 import { runChild } from '../lib/spawn.js';
 import { fmt, median, mib, range, ratio, short, table } from '../lib/stats.js';
@@ -15,6 +16,8 @@ export const CONTENDERS = {
   svAdd: 'statevisor `add()` ×N (Promise.all)',
   svBulk: 'statevisor `start()` from `memoryStore([...])`',
   actors: 'standalone lifecycle actors (baseline)',
+  effect: 'Effect FiberMap (contender)',
+  effectRetry: 'Effect FiberMap + retry (contender)',
   plain: 'AbortController + promise (floor)',
 } as const;
 export type Contender = keyof typeof CONTENDERS;
@@ -94,6 +97,20 @@ async function once(contender: Contender, n: number): Promise<Once> {
       await stopLifecycleActors(actors);
       const stopMs = performance.now() - t1;
       return { startMs, stopMs, mem, cancelled: actors.filter((a) => a.getSnapshot().status === 'done').length };
+    }
+    case 'effect':
+    case 'effectRetry': {
+      const tasks = effectTasks(w.worker, { retry: contender === 'effectRetry' });
+      const ids = Array.from({ length: n }, (_, i) => accountId(i));
+      const t0 = performance.now();
+      tasks.start(ids);
+      await w.whenStarted(n);
+      const startMs = performance.now() - t0;
+      const mem = await memoryNow();
+      const running = tasks.size();
+      const t1 = performance.now();
+      await tasks.stop();
+      return { startMs, stopMs: performance.now() - t1, mem, cancelled: running === n && tasks.size() === 0 ? n : 0 };
     }
     case 'plain': {
       const t0 = performance.now();

@@ -114,6 +114,9 @@ export interface StormSummary {
   markdown: string;
   /** Median peak / average of the full-jitter runs. */
   fullRatio: number;
+  /** Median peak and average of the full-jitter runs. */
+  fullPeak: number;
+  fullAverage: number;
 }
 
 export async function runStorm(config: StormConfig, progress: (line: string) => void): Promise<StormSummary> {
@@ -155,6 +158,8 @@ export async function runStorm(config: StormConfig, progress: (line: string) => 
   const full = samples.get('full') ?? [];
   return {
     fullRatio: median(full.map((r) => r.peak / r.average)),
+    fullPeak: median(full.map((r) => r.peak)),
+    fullAverage: median(full.map((r) => r.average)),
     markdown: [
       `${short(config.n)} running accounts fail at the same instant; each restart is timed when the account's second worker starts, from the failure. ` +
         (scaled

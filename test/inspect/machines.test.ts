@@ -140,3 +140,14 @@ describe('statevisor machines --mermaid, parsed by mermaid 11 under jsdom', () =
     );
   });
 });
+
+describe('machineDefinitions()', () => {
+  it('gives both machines as plain JSON with their states, and the task one worker bridge for its whole life', () => {
+    const defs = machineDefinitions();
+    expect(JSON.parse(JSON.stringify(defs))).toEqual(defs);
+    expect(Object.keys(defs.accountTask.states as object)).toEqual(['loading', 'running', 'cancelling', 'failed', 'cleaned']);
+    expect(Object.keys(defs.supervisor.states as object)).toEqual(['starting', 'running', 'shuttingDown', 'stopped']);
+    // One worker bridge for the task's whole life (see accountTask.ts), started with the machine.
+    expect((defs.accountTask as { invoke: unknown[] }).invoke).toEqual([expect.objectContaining({ id: 'worker', src: 'workerBridge' })]);
+  });
+});

@@ -104,7 +104,7 @@ describe('defences against XState traps', () => {
     await sup.waitFor('a', (s) => s.incarnation === 2 && s.state === 'running');
     await sup.shutdown();
     expect(events.length).toBeGreaterThan(20);
-    expect(events.some((e) => e.includes('"accountTask"') || e.includes('loadAccount'))).toBe(true);
+    expect(events.some((e) => e.includes('"accountTask"') || e.includes('workerBridge'))).toBe(true);
     expect(events.some((e) => e.includes('RESTART_SCHEDULED'))).toBe(true);
     expect(events.filter((e) => e.includes('top-secret-token'))).toEqual([]);
   });

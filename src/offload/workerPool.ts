@@ -1,0 +1,199 @@
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import { JobCancelledError, JobTimeoutError, WorkerJobError } from '../jobs/errors.js';
+import { MAX_TIMER_MS, countOrInfinity, durationMs, jobId, positiveInt } from '../jobs/options.js';
+import { OffloadClosedError, OffloadQueueFullError } from './errors.js';
+import { moduleUrl } from './moduleUrl.js';
+
+/**
+ * Options of {@link createWorkerPool}; defaults in {@link WORKER_POOL_DEFAULTS}.
+ *
+ * @example
+ * ```ts
+ * const pool = createWorkerPool({ maxThreads: 2, maxQueue: 100, timeoutMs: 5_000 });
+ * ```
+ */
+export interface WorkerPoolOptions {
+  /** Threads running at once. Integer ≥ 1. Default: the number of CPU cores. */
+  maxThreads?: number;
+  /** Calls waiting for a thread; one more is refused with `OffloadQueueFullError`. Integer ≥ 0 or `Infinity`. */
+  maxQueue?: number;
+  /** An idle thread exits after this long; the next call starts a new one. */
+  idleTimeoutMs?: number;
+  /** A call's run-time limit when `run()` gives none, counted from the call (waiting included). `Infinity` = none. */
+  timeoutMs?: number;
+  /** Heap limits of each thread. */
+  resourceLimits?: ResourceLimits;
+  /** Timers of the run-time limits. Default: real time. */
+  clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+}
+
+/**
+ * Per-call options of `pool.run()` and `processes.run()`.
+ *
+ * @example
+ * ```ts
+ * await pool.run(url, 'thumbnail', image, { timeoutMs: 2_000, signal, id: `thumb-${image.id}` });
+ * ```
+ */
+export interface OffloadRunOptions {
+  /** Run-time limit of this call, waiting included; the thread (or process) running it is terminated after it. */
+  timeoutMs?: number;
+  /** Aborting it terminates the thread (or process) running the call, or drops it from the queue. */
+  signal?: AbortSignal;
+  /** Name used in error messages. Default `"<exportName> from <module URL>"`. */
+  id?: string;
+}
+
+/**
+ * The defaults of {@link WorkerPoolOptions}.
+ *
+ * @example
+ * ```ts
+ * WORKER_POOL_DEFAULTS.maxQueue; // 1_000
+ * ```
+ */
+export const WORKER_POOL_DEFAULTS = Object.freeze({
+  maxThreads: availableParallelism(),
+  maxQueue: 1_000,
+  idleTimeoutMs: 30_000,
+  timeoutMs: 30_000,
+});
+
+/**
+ * A bounded pool of worker threads, created by {@link createWorkerPool}.
+ *
+ * @example
+ * ```ts
+ * const digest = await pool.run<string>(new URL('./hash.js', import.meta.url), 'sha256', buffer, { signal });
+ * ```
+ */
+export interface WorkerPool {
+  /**
+   * Calls export `exportName` of the plain-JavaScript ES module `modulePath` with `input` on a pool
+   * thread and resolves with its (awaited) result. `input` and the result are structured-cloned.
+   * On timeout or abort the thread running it is terminated (that stops even a CPU-bound loop) and
+   * replaced on demand; a call still waiting is dropped from the queue. Rejects with
+   * `JobTimeoutError`, `JobCancelledError` (reason `signal`), `WorkerJobError` (the function threw,
+   * or its module or export could not be loaded), `OffloadQueueFullError`, `OffloadClosedError` or
+   * `InvalidJobOptionsError`.
+   */
+  run<R = unknown>(modulePath: string | URL, exportName: string, input?: unknown, options?: OffloadRunOptions): Promise<R>;
+  /** Calls running or waiting now. */
+  readonly pending: number;
+  /** Threads alive now (running, idle, or terminated and not yet exited). */
+  readonly threads: number;
+  /** Refuses new calls, lets running and waiting ones finish, then stops every thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a {@link WorkerPool}: at most `maxThreads` threads, reused from one call to the next
+ * (a thread costs tens of milliseconds to start; reuse makes a small call cost tens of
+ * microseconds), `maxQueue` calls waiting, each call bounded by a run-time limit and cancellable.
+ * Built on piscina 5, which terminates the thread of an aborted call; this adds statevisor's
+ * errors, the per-call time limit, and a bound on waiting calls that holds for cancellable calls
+ * too. Close it when done (it owns threads).
+ *
+ * @example
+ * ```ts
+ * const pool = createWorkerPool({ maxThreads: 2 });
+ * try {
+ *   const n = await pool.run<number>('/srv/app/primes.js', 'countPrimes', 1_000_000, { timeoutMs: 5_000 });
+ * } finally {
+ *   await pool.close();
+ * }
+ * ```
+ */
+export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
+  const d = WORKER_POOL_DEFAULTS;
+  const maxThreads = positiveInt('maxThreads', options.maxThreads ?? d.maxThreads);
+  const maxQueue = countOrInfinity('maxQueue', options.maxQueue ?? d.maxQueue);
+  const idleTimeoutMs = durationMs('idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs);
+  const defaultTimeoutMs = durationMs('timeoutMs', options.timeoutMs ?? d.timeoutMs);
+  const clock = options.clock ?? systemClock;
+  const piscina = new Piscina({
+    minThreads: 0,
+    maxThreads,
+    // piscina's own queue bound does not apply to calls that carry a signal (they all do here):
+    // the bound is kept below instead.
+    maxQueue: maxQueue === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(maxQueue, 1),
+    idleTimeout: Math.min(idleTimeoutMs, MAX_TIMER_MS), // Node fires longer delays at once
+    resourceLimits: options.resourceLimits,
+  });
+  let pending = 0;
+  let closed = false;
+  // Threads counted from their creation to their `exit` event (piscina forgets a terminated
+  // thread before it has exited): `threads` shows a stuck thread really went away.
+  const seen = new WeakSet<object>();
+  let alive = 0;
+  const track = (): void => {
+    for (const thread of piscina.threads) {
+      if (seen.has(thread)) continue;
+      seen.add(thread);
+      alive++;
+      thread.once('exit', () => alive--);
+    }
+  };
+  piscina.on('workerCreate', track);
+
+  async function run<R>(modulePath: string | URL, exportName: string, input?: unknown, callOptions: OffloadRunOptions = {}): Promise<R> {
+    const url = moduleUrl(modulePath, false);
+    jobId('exportName', exportName);
+    const timeoutMs = callOptions.timeoutMs === undefined ? defaultTimeoutMs : durationMs('timeoutMs', callOptions.timeoutMs);
+    const label = callOptions.id ?? `${exportName} from ${url}`;
+    const signal = callOptions.signal;
+    if (closed) throw new OffloadClosedError(label, 'threads');
+    if (signal?.aborted === true) throw new JobCancelledError(label, undefined, 'signal', signal.reason);
+    if (pending >= maxThreads + maxQueue) throw new OffloadQueueFullError(label, 'threads', maxThreads + maxQueue);
+    // One controller per call: piscina terminates the thread of a call whose signal aborts, and
+    // the caller's signal and the time limit both lead there.
+    const controller = new AbortController();
+    let ended: Error | undefined;
+    const stop = (error: Error): void => {
+      if (ended !== undefined) return;
+      ended = error;
+      controller.abort(error);
+    };
+    const onAbort = (): void => stop(new JobCancelledError(label, undefined, 'signal', signal?.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: TimerHandle | undefined;
+    if (timeoutMs !== Infinity) timer = clock.setTimeout(() => stop(new JobTimeoutError(label, undefined, timeoutMs)), timeoutMs);
+    pending++;
+    try {
+      const result = piscina.run(input, { filename: url, name: exportName, signal: controller.signal });
+      track(); // piscina starts a thread, if it needs one, synchronously in run()
+      return (await result) as R;
+    } catch (error) {
+      if (ended !== undefined) throw ended;
+      throw new WorkerJobError(label, loadFailed(error) ? 'load' : 'run', error);
+    } finally {
+      pending--;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    run,
+    get pending() {
+      return pending;
+    },
+    get threads() {
+      return alive;
+    },
+    async close() {
+      closed = true;
+      await piscina.close();
+    },
+  };
+}
+
+/** piscina's "no such export" error and a module that cannot be imported: the call never ran. */
+function loadFailed(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return /^No handler function exported from /.test(error.message) || code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobCancelledError, JobTimeoutError, WorkerJobError } from '../../src/jobs/index.js';
+import { createWorkerPool, OffloadClosedError, OffloadQueueFullError, type WorkerPool } from '../../src/offload/index.js';
+
+const WORK = new URL('../fixtures/offload/work.mjs', import.meta.url);
+
+/** Polls `done` every 10 ms, at most `ms`. */
+async function eventually(done: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('createWorkerPool', () => {
+  let pool: WorkerPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
+
+  it('reuses one thread for many calls and returns their results', async () => {
+    pool = createWorkerPool({ maxThreads: 1 });
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await pool.run<{ threadId: number }>(WORK, 'whoAmI'));
+    expect(new Set(results.map((r) => r.threadId)).size).toBe(1);
+    expect(await pool.run(WORK, 'double', 21)).toBe(42);
+    expect(pool.threads).toBe(1);
+  });
+
+  it('never runs more threads than maxThreads', async () => {
+    pool = createWorkerPool({ maxThreads: 2 });
+    const p = pool;
+    let most = 0;
+    const calls = Array.from({ length: 8 }, (_, i) => p.run<number>(WORK, 'slowDouble', i));
+    const watch = setInterval(() => (most = Math.max(most, p.threads)), 5);
+    try {
+      expect(await Promise.all(calls)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(most).toBeLessThanOrEqual(2);
+    expect(most).toBeGreaterThan(0);
+  });
+
+  it('refuses a call beyond maxThreads + maxQueue, and runs the others', async () => {
+    pool = createWorkerPool({ maxThreads: 1, maxQueue: 1 });
+    const a = pool.run(WORK, 'slowDouble', 1);
+    const b = pool.run(WORK, 'slowDouble', 2);
+    await expect(pool.run(WORK, 'slowDouble', 3)).rejects.toBeInstanceOf(OffloadQueueFullError);
+    expect(await Promise.all([a, b])).toEqual([2, 4]);
+  });
+
+  it('terminates a thread stuck in a loop at its timeout, and the next call runs on a new thread', async () => {
+    pool = createWorkerPool({ maxThreads: 1 });
+    const before = await pool.run<{ threadId: number }>(WORK, 'whoAmI');
+    const t0 = Date.now();
+    await expect(pool.run(WORK, 'spin', undefined, { timeoutMs: 200 })).rejects.toBeInstanceOf(JobTimeoutError);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    const p = pool;
+    await eventually(() => p.threads === 0); // the spinning thread has exited
+    const after = await pool.run<{ threadId: number }>(WORK, 'whoAmI');
+    expect(after.threadId).not.toBe(before.threadId);
+  });
+
+  it('terminates a thread stuck in a loop when its signal aborts', async () => {
+    pool = createWorkerPool({ maxThreads: 1 });
+    const controller = new AbortController();
+    const call = pool.run(WORK, 'spin', undefined, { signal: controller.signal, timeoutMs: 60_000 });
+    setTimeout(() => controller.abort(), 100);
+    const error = await call.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobCancelledError);
+    expect((error as JobCancelledError).reason).toBe('signal');
+    const p = pool;
+    await eventually(() => p.threads === 0);
+    expect(await pool.run(WORK, 'double', 4)).toBe(8);
+  });
+
+  it('drops a waiting call whose signal aborts without touching the running one', async () => {
+    pool = createWorkerPool({ maxThreads: 1 });
+    const running = pool.run(WORK, 'slowDouble', 5);
+    const controller = new AbortController();
+    const waiting = pool.run(WORK, 'double', 6, { signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(JobCancelledError);
+    expect(await running).toBe(10);
+    expect(pool.pending).toBe(0);
+  });
+
+  it('reports a throwing function and a missing export as WorkerJobError, and refuses calls after close', async () => {
+    pool = createWorkerPool({ maxThreads: 1 });
+    const thrown = await pool.run(WORK, 'fail', 'boom').catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(WorkerJobError);
+    expect((thrown as WorkerJobError).phase).toBe('run');
+    expect((thrown as WorkerJobError).message).toContain('boom');
+    const missing = await pool.run(WORK, 'nope').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(WorkerJobError);
+    expect((missing as WorkerJobError).phase).toBe('load');
+    await pool.close();
+    await expect(pool.run(WORK, 'double', 1)).rejects.toBeInstanceOf(OffloadClosedError);
+  });
+});
