@@ -19,6 +19,7 @@ import { reloadAccounts, type ReloadResult } from './supervision/reload.js';
 import { Runtime } from './supervision/runtime.js';
 import type { ShutdownStats } from './supervision/shutdownStats.js';
 import { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
+import { systemClock } from './clock/clock.js';
 
 /** A running supervisor: commands, status, and shutdown. See the README for the guarantees. */
 export interface Supervisor {
@@ -75,8 +76,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const openStore = async () => options.store ?? (await lowdbStore({ file: DEFAULT_DATA_FILE, logger }));
   const logger = options.logger ?? defaultLogger();
   const statusModel = createStatusModel();
+  const clock = options.clock ?? systemClock;
   const { perAccount, ...runnerOptions } = options.jobs ?? {};
-  const jobs = createJobRunner({ ...runnerOptions, logger: logger.child({ component: 'jobs' }) });
+  const jobs = createJobRunner({ clock, ...runnerOptions, logger: logger.child({ component: 'jobs' }) });
   const runtime = new Runtime({
     store: unopenedStore,
     logicFor,
@@ -87,12 +89,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     inspect: options.inspect,
     status: statusModel,
     random: options.random ?? Math.random,
+    clock,
     jobs,
     jobLimits: perAccount ?? SUPERVISOR_DEFAULTS.jobsPerAccount,
   });
   const defaultShutdownTimeoutMs = options.shutdownTimeoutMs ?? SUPERVISOR_DEFAULTS.shutdownTimeoutMs;
   const actor = createActor(supervisorMachine, {
     input: { runtime: liveRef(runtime), defaultShutdownTimeoutMs },
+    clock,
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
   runtime.root = actor;

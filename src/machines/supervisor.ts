@@ -42,8 +42,9 @@
  * tasks only), no child error taking the root down (task errors arrive in a subscription), and
  * no finished child kept forever (a task's ref is dropped when it is `cleaned`).
  *
- * Backoff timers are plain `setTimeout`s owned by the runtime, not `after` transitions here, for
- * the same timer-table reason.
+ * Backoff timers are timers of the supervisor's clock owned by the runtime, not `after`
+ * transitions here, for the same timer-table reason. The root and every task run on that same
+ * clock (`createActor(…, { clock })`), so a `SimulatedClock` moves all of them together.
  */
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { TaskError } from '../worker/describeError.js';

@@ -14,6 +14,7 @@ import { sendReply, type ReplyChannel } from './sendReply.js';
 import { JobCancelledError } from '../jobs/errors.js';
 import type { MessageHandler, ReplyOutcome, ResolvedSessionOptions } from './options.js';
 import { safeUrl, resolveUrl, rawText, settleWithin } from './util.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 
 /** How long to wait for ws's `close` event after `terminate()` before settling anyway. */
 const TERMINATE_GRACE_MS = 1_000;
@@ -33,9 +34,11 @@ export class SessionRun implements ReplyChannel {
   private cancelled = false;
   private socketClosed = false;
   private lastSocketError: Error | undefined;
-  private phaseTimer: NodeJS.Timeout | undefined;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
+  private phaseTimer: TimerHandle | undefined;
+  private closeTimer: TimerHandle | undefined;
+  private graceTimer: TimerHandle | undefined;
+  /** The supervisor's clock (`ctx.clock`): every timer and timestamp of the session. */
+  private readonly clock: Clock;
   private readonly handlers = new Set<Promise<void>>();
   private readonly heartbeat: Heartbeat;
   private readonly reporter: ThrottledReporter;
@@ -50,9 +53,11 @@ export class SessionRun implements ReplyChannel {
     private readonly handler: MessageHandler,
   ) {
     this.signal = ctx.signal;
-    this.bucket = createTokenBucket(opts.rateLimit);
-    this.reporter = new ThrottledReporter((details) => ctx.report(details), opts.reportThrottleMs);
+    const clock = (this.clock = ctx.clock ?? systemClock);
+    this.bucket = createTokenBucket(opts.rateLimit, () => clock.now());
+    this.reporter = new ThrottledReporter((details) => ctx.report(details), opts.reportThrottleMs, clock);
     this.heartbeat = new Heartbeat({
+      clock,
       intervalMs: opts.heartbeatIntervalMs,
       timeoutMs: opts.heartbeatTimeoutMs,
       probe: (seq) => this.probe(seq),
@@ -75,7 +80,7 @@ export class SessionRun implements ReplyChannel {
     } finally {
       this.signal.removeEventListener('abort', onAbort);
       this.release();
-      await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs);
+      await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs, this.clock);
     }
     if (this.error) throw this.error;
   }
@@ -114,14 +119,14 @@ export class SessionRun implements ReplyChannel {
     ws.on('pong', () => this.heartbeat.pong());
     ws.on('error', (err) => (this.lastSocketError = err));
     ws.once('close', (code, reason) => this.onClose(code, reason.toString('utf8')));
-    this.phaseTimer = setTimeout(() => this.fail(new ConnectTimeoutError(this.opts.connectTimeoutMs)), this.opts.connectTimeoutMs);
+    this.phaseTimer = this.clock.setTimeout(() => this.fail(new ConnectTimeoutError(this.opts.connectTimeoutMs)), this.opts.connectTimeoutMs);
   }
 
   private onOpen(): void {
-    clearTimeout(this.phaseTimer);
+    this.clearTimer(this.phaseTimer);
     this.phase = 'registering';
     this.send({ type: 'register', accountId: this.ctx.account.id, token: this.ctx.account.credentials ?? '' });
-    this.phaseTimer = setTimeout(() => this.fail(new RegisterTimeoutError(this.opts.registerTimeoutMs)), this.opts.registerTimeoutMs);
+    this.phaseTimer = this.clock.setTimeout(() => this.fail(new RegisterTimeoutError(this.opts.registerTimeoutMs)), this.opts.registerTimeoutMs);
   }
 
   private onData(data: RawData, isBinary: boolean): void {
@@ -135,9 +140,9 @@ export class SessionRun implements ReplyChannel {
 
   private onRegistered(sessionId: string): void {
     if (this.phase !== 'registering') return;
-    clearTimeout(this.phaseTimer);
+    this.clearTimer(this.phaseTimer);
     this.phase = 'live';
-    Object.assign(this.reporter.details, { connected: true, connectedAt: Date.now(), sessionId });
+    Object.assign(this.reporter.details, { connected: true, connectedAt: this.clock.now(), sessionId });
     this.reporter.now();
     this.heartbeat.start();
     this.ctx.log.info({ sessionId }, 'session registered');
@@ -191,7 +196,7 @@ export class SessionRun implements ReplyChannel {
     if (!ws || ws.readyState === WebSocket.CONNECTING) return this.terminate();
     this.phase = 'closing';
     ws.close(CloseCode.normal, 'cancelled');
-    this.closeTimer = setTimeout(() => {
+    this.closeTimer = this.clock.setTimeout(() => {
       this.ctx.log.warn({ closeTimeoutMs: this.opts.closeTimeoutMs }, 'close handshake timed out, terminating');
       this.terminate();
     }, this.opts.closeTimeoutMs);
@@ -207,7 +212,7 @@ export class SessionRun implements ReplyChannel {
     this.heartbeat.stop();
     this.ws?.terminate();
     // ws emits 'close' once the socket is destroyed; should it not, settle anyway.
-    this.graceTimer ??= setTimeout(() => this.onClose(CloseCode.abnormal, 'no close event after terminate'), TERMINATE_GRACE_MS);
+    this.graceTimer ??= this.clock.setTimeout(() => this.onClose(CloseCode.abnormal, 'no close event after terminate'), TERMINATE_GRACE_MS);
   }
 
   private onClose(code: number, reason: string): void {
@@ -219,13 +224,17 @@ export class SessionRun implements ReplyChannel {
     this.resolveClosed();
   }
 
+  private clearTimer(handle: TimerHandle | undefined): void {
+    if (handle !== undefined) this.clock.clearTimeout(handle);
+  }
+
   /** Stops every timer, detaches from the socket and reports the disconnect. */
   private release(): void {
     this.heartbeat.stop();
     this.reporter.stop();
-    clearTimeout(this.phaseTimer);
-    clearTimeout(this.closeTimer);
-    clearTimeout(this.graceTimer);
+    this.clearTimer(this.phaseTimer);
+    this.clearTimer(this.closeTimer);
+    this.clearTimer(this.graceTimer);
     if (this.ws) {
       this.ws.removeAllListeners();
       // A late 'error' from a detached socket must not become an uncaught exception.

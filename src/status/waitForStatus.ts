@@ -32,11 +32,11 @@ export function waitForStatus(
   return new Promise((resolve, reject) => {
     let last = current;
     const settle = (fn: () => void) => {
-      clearTimeout(timer);
+      runtime.options.clock.clearTimeout(timer);
       unwatch();
       fn();
     };
-    const timer = setTimeout(() => settle(() => reject(new WaitTimeoutError(id, timeoutMs, last?.state))), timeoutMs);
+    const timer = runtime.options.clock.setTimeout(() => settle(() => reject(new WaitTimeoutError(id, timeoutMs, last?.state))), timeoutMs);
     const unwatch = runtime.watch(id, (status) => {
       if (!status) return settle(() => reject(new AccountNotFoundError(id)));
       last = status;

@@ -5,6 +5,7 @@ import type { WorkerHandle } from '../worker/workerHandle.js';
 import type { accountTaskMachine, AccountTaskOutput, TaskEndReason } from '../machines/accountTask.js';
 import type { RestartMemory } from './decideRestart.js';
 import type { RestartPolicy } from './restartPolicy.js';
+import type { TimerHandle } from '../clock/clock.js';
 
 /** The live task of an account: one incarnation, from spawn until `cleaned`. */
 export interface LiveTask {
@@ -37,7 +38,7 @@ export class AccountSlot {
   restarts = 0;
   memory: RestartMemory = { history: [], attempt: 0, previousDelayMs: 0 };
   task: LiveTask | undefined;
-  backoff: { timer: NodeJS.Timeout; at: number } | undefined;
+  backoff: { timer: TimerHandle; at: number } | undefined;
   suspended: { at: number; cause: SuspendCause; error: TaskError } | undefined;
   lastError: TaskError | undefined;
   lastEnd: TaskEndReason | undefined;

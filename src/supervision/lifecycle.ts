@@ -6,6 +6,7 @@ import type { AccountStore } from '../persistence/accountStore.js';
 import type { Runtime } from './runtime.js';
 import { emptyStats, type ShutdownStats } from './shutdownStats.js';
 import { withTimeout } from '../withTimeout.js';
+import type { Clock } from '../clock/clock.js';
 
 /** The longest delay a Node timer can wait (2^31 - 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -28,6 +29,10 @@ export class Lifecycle {
   #storeOpened = false;
   #closing: Promise<void> | undefined;
   #actorStarted = false;
+
+  get #clock(): Clock {
+    return this.#runtime.options.clock;
+  }
 
   constructor(runtime: Runtime, actor: Actor<typeof supervisorMachine>, openStore: () => Promise<AccountStore>, jobs: JobRunner) {
     this.#runtime = runtime;
@@ -72,7 +77,7 @@ export class Lifecycle {
   }
 
   async #beginShutdown(timeoutMs: number): Promise<ShutdownStats> {
-    this.#deadline = Date.now() + timeoutMs;
+    this.#deadline = this.#clock.now() + timeoutMs;
     if (!this.#actorStarted) {
       // Never started, or still opening the store: #start sees the shutdown, closes the store and
       // rejects; `done` resolves only after that, so the store's lock is released by then.
@@ -88,7 +93,7 @@ export class Lifecycle {
 
   async #onStopped(): Promise<void> {
     const output = this.#actor.getSnapshot().output;
-    if (!this.#deadline) this.#deadline = Date.now();
+    if (!this.#deadline) this.#deadline = this.#clock.now();
     await this.#close();
     this.#resolveDone(output?.stats ?? emptyStats());
   }
@@ -102,14 +107,15 @@ export class Lifecycle {
   // supervision state. Never rejects.
   async #closeOnce(): Promise<void> {
     const log = this.#runtime.log;
-    const left = () => Math.max(this.#deadline - Date.now(), 250);
-    const jobs = await withTimeout(this.#jobs.shutdown({ timeoutMs: left() }), left() + 250);
+    const clock = this.#clock;
+    const left = () => Math.max(this.#deadline - clock.now(), 250);
+    const jobs = await withTimeout(this.#jobs.shutdown({ timeoutMs: left() }), left() + 250, clock);
     if (!jobs.ok) log.error({ err: jobs.error }, 'stopping the job runner failed');
     else if (jobs.value.abandoned > 0) log.warn(jobs.value, `${jobs.value.abandoned} jobs ignored cancellation at shutdown`);
-    const flushed = await withTimeout(this.#runtime.flushWrites(), left());
+    const flushed = await withTimeout(this.#runtime.flushWrites(), left(), clock);
     if (!flushed.ok) log.error('supervision state writes did not finish in time');
     if (!this.#storeOpened) return;
-    const closed = await withTimeout(this.#runtime.options.store.close(), left());
+    const closed = await withTimeout(this.#runtime.options.store.close(), left(), clock);
     if (!closed.ok) log.error({ err: closed.error }, 'closing the account store failed or timed out');
   }
 }

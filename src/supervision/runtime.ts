@@ -14,6 +14,7 @@ import { accountTaskMachine, type AccountTaskOutput } from '../machines/accountT
 import type { SupervisionEvent, SupervisorRuntime, TaskEndedEvent } from '../machines/supervisor.js';
 import type { AccountStore, SupervisionRecord } from '../persistence/accountStore.js';
 import type { StatusModel } from '../status/statusBoard.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import { AccountSlot, type LiveTask } from './accountSlot.js';
 import type { Random } from './backoff.js';
 import { decideRestart } from './decideRestart.js';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
   status: StatusModel;
   random: Random;
+  /** Every timer and time read of the runtime and of its tasks. */
+  clock: Clock;
   /** The runner every task's `ctx.jobs` submits to, and the limits of each task's scope. */
   jobs: JobRunner;
   jobLimits: ScopeLimits;
@@ -174,9 +177,11 @@ export class Runtime implements SupervisorRuntime {
       // One scope per incarnation: a leaked incarnation's jobs never share limits with the next one's.
       jobs: new TrackedJobs(() => this.options.jobs.scope(`${id}#${incarnation}`, { limits: this.options.jobLimits })),
       cancelTimeoutMs: this.options.cancelTimeoutMs,
+      clock: this.options.clock,
     });
     const actor = createActor(accountTaskMachine, {
-      input: { worker: handle, loadTimeoutMs: this.options.loadTimeoutMs, cancelTimeoutMs: this.options.cancelTimeoutMs },
+      input: { worker: handle, loadTimeoutMs: this.options.loadTimeoutMs, cancelTimeoutMs: this.options.cancelTimeoutMs, clock: this.options.clock },
+      clock: this.options.clock,
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });
     let resolveEnded!: (output: AccountTaskOutput) => void;
@@ -188,8 +193,8 @@ export class Runtime implements SupervisorRuntime {
     };
     actor.subscribe({
       next: (snapshot) => this.onTaskState(slot, task, snapshot.value, snapshot.context.error),
-      complete: () => finish(actor.getSnapshot().output ?? brokenOutput(slot, task, 'task ended without output')),
-      error: (err) => finish(brokenOutput(slot, task, err)),
+      complete: () => finish(actor.getSnapshot().output ?? brokenOutput(slot, task, 'task ended without output', this.options.clock.now())),
+      error: (err) => finish(brokenOutput(slot, task, err, this.options.clock.now())),
     });
     return task;
   }
@@ -205,7 +210,7 @@ export class Runtime implements SupervisorRuntime {
   private onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state'], error: TaskError | undefined): void {
     if (slot.task !== task || task.state === value) return;
     task.state = value;
-    if (value === 'running') task.runningSince = Date.now();
+    if (value === 'running') task.runningSince = this.options.clock.now();
     if (value === 'failed' && error) slot.lastError = error;
     if (value !== 'cleaned') this.publish(slot);
   }
@@ -247,7 +252,7 @@ export class Runtime implements SupervisorRuntime {
 
   clearBackoff(slot: AccountSlot): void {
     if (!slot.backoff) return;
-    clearTimeout(slot.backoff.timer);
+    this.options.clock.clearTimeout(slot.backoff.timer);
     slot.backoff = undefined;
   }
 
@@ -285,7 +290,7 @@ export class Runtime implements SupervisorRuntime {
     if (!slot || slot.incarnation !== event.incarnation || slot.task) return { type: 'TASK_FINISHED', ...base };
     const end = { reason: event.output.reason, ranMs: event.ranMs, ...(event.output.error ? { error: event.output.error } : {}) };
     try {
-      return { ...decideRestart(slot.policy, end, slot.memory, Date.now(), this.options.random), ...base };
+      return { ...decideRestart(slot.policy, end, slot.memory, this.options.clock.now(), this.options.random), ...base };
     } catch (err) {
       // Only a user-supplied `random` can throw here; the account is left as it ended.
       this.log.error({ accountId: slot.id, err }, `account ${slot.id}: the restart decision failed`);
@@ -298,15 +303,16 @@ export class Runtime implements SupervisorRuntime {
     if (!slot || slot.task || !this.accepting) return;
     slot.memory = { history: event.history, attempt: event.attempt + 1, previousDelayMs: event.delayMs };
     slot.restarts += 1;
-    const at = Date.now() + event.delayMs;
-    const timer = setTimeout(() => this.fireRestart(slot, timer), event.delayMs);
+    const clock = this.options.clock;
+    const at = clock.now() + event.delayMs;
+    const timer = clock.setTimeout(() => this.fireRestart(slot, timer), event.delayMs);
     slot.backoff = { timer, at };
     this.log.info({ accountId: slot.id, delayMs: event.delayMs, attempt: event.attempt }, `account ${slot.id}: restart in ${event.delayMs} ms`);
     this.publish(slot);
     this.saveSupervision(slot);
   }
 
-  private fireRestart(slot: AccountSlot, timer: NodeJS.Timeout): void {
+  private fireRestart(slot: AccountSlot, timer: TimerHandle): void {
     this.detach(
       this.serial(slot.id, () => {
         if (slot.backoff?.timer !== timer) return;
@@ -321,7 +327,7 @@ export class Runtime implements SupervisorRuntime {
     const slot = this.slots.get(event.accountId);
     if (!slot) return;
     const error = event.error ?? { message: 'task ended' };
-    slot.suspended = { at: Date.now(), cause: event.cause, error };
+    slot.suspended = { at: this.options.clock.now(), cause: event.cause, error };
     const why = event.cause === 'intensity'
       ? `needed more than ${slot.policy.intensity.maxRestarts} restarts within ${slot.policy.intensity.withinMs} ms`
       : 'failed with a non-retryable error';
@@ -346,7 +352,7 @@ export class Runtime implements SupervisorRuntime {
 
   stopAccepting(): void {
     this.phase = 'stopping';
-    this.#shutdownStartedAt = Date.now();
+    this.#shutdownStartedAt = this.options.clock.now();
     this.#leaksBeforeShutdown = [...this.leaks.values()].flatMap((set) => [...set]);
     for (const slot of this.slots.values()) {
       this.clearBackoff(slot);
@@ -390,7 +396,7 @@ export class Runtime implements SupervisorRuntime {
     return {
       ...this.#stats,
       forced: this.#stats.forced + stillLeaked,
-      durationMs: Date.now() - this.#shutdownStartedAt,
+      durationMs: this.options.clock.now() - this.#shutdownStartedAt,
       ...(this.escalation ? { error: this.escalation } : {}),
     };
   }
@@ -405,7 +411,7 @@ export class Runtime implements SupervisorRuntime {
   // Publishing runs inside the root machine's actions: a throwing listener of the read model must
   // not reach them (an action that throws stops the root, xstate-facts.md fact 5).
   publish(slot: AccountSlot): void {
-    const status = statusOf(slot, this.hasLiveLeak(slot.id));
+    const status = statusOf(slot, this.hasLiveLeak(slot.id), this.options.clock.now());
     slot.published = status;
     this.#guard(() => this.options.status.trigger.upsert({ status }));
     this.#waiters.get(slot.id)?.forEach((notify) => notify(status));
@@ -481,7 +487,7 @@ function restoreSupervision(slot: AccountSlot, record: SupervisionRecord | undef
   }
 }
 
-function brokenOutput(slot: AccountSlot, task: LiveTask, err: unknown): AccountTaskOutput {
+function brokenOutput(slot: AccountSlot, task: LiveTask, err: unknown, now: number): AccountTaskOutput {
   const error: TaskError = { message: `account task crashed: ${err instanceof Error ? err.message : String(err)}`, code: 'TASK_CRASHED' };
-  return { accountId: slot.id, incarnation: task.handle.incarnation, reason: 'failed', forced: task.handle.alive, error, startedAt: Date.now(), endedAt: Date.now() };
+  return { accountId: slot.id, incarnation: task.handle.incarnation, reason: 'failed', forced: task.handle.alive, error, startedAt: now, endedAt: now };
 }

@@ -7,8 +7,8 @@ export function publicError(error: TaskError): { message: string; code?: string 
   return error.code === undefined ? { message: error.message } : { message: error.message, code: error.code };
 }
 
-/** Builds an account's status from its slot; `since` moves only when `state` changes. */
-export function statusOf(slot: AccountSlot, leaked: boolean): AccountStatus {
+/** Builds an account's status from its slot; `since` moves (to `now`, the clock's time) only when `state` changes. */
+export function statusOf(slot: AccountSlot, leaked: boolean, now: number): AccountStatus {
   const state = slot.state(leaked);
   const previous = slot.published;
   const status: AccountStatus = {
@@ -17,7 +17,7 @@ export function statusOf(slot: AccountSlot, leaked: boolean): AccountStatus {
     state,
     incarnation: slot.incarnation,
     restarts: slot.restarts,
-    since: previous && previous.state === state ? previous.since : Date.now(),
+    since: previous && previous.state === state ? previous.since : now,
   };
   if (leaked) status.leaked = true;
   if (slot.lastError) status.lastError = publicError(slot.lastError);
