@@ -227,7 +227,8 @@ export function formatReport(report: FleetReport, extra: { policyFile?: string |
   report.outages.forEach((o, k) => {
     lines.push(`outage ${k + 1}               ${formatDuration(o.durationMs)} at ${clockTime(o.atMs)}${o.share < 1 ? `, ${Math.round(o.share * 100)}% of accounts` : ''}: dropped ${n(o.dropped)} sessions`);
     lines.push(`  peak reconnects/s    ${n(o.peakReconnectsPerSecond)} after it (at ${clockTime(o.peakAtMs)}), ${n(o.peakReconnectsPerSecondDuring)} during it`);
-    const back = o.allBackAfterMs === null ? 'not all back by the end of the run' : `all back ${formatDuration(o.allBackAfterMs)} after it ended`;
+    const back =
+      o.allBackAfterMs !== null ? `all back ${formatDuration(o.allBackAfterMs)} after it ended` : o.back === 0 ? 'none came back' : 'not all back by the end of the run';
     lines.push(`  recovery             ${back}; ${n(o.back)} back, ${n(o.suspended)} suspended instead`);
   });
   lines.push(`accounts leaked        ${n(report.leaked)}`);

@@ -22,7 +22,7 @@ export interface OutageReport {
   back: number;
   /** Dropped accounts suspended before they were connected again. */
   suspended: number;
-  /** From the outage's end until the last dropped account that was not suspended was connected again; `null` if one never was. */
+  /** From the outage's end until the last dropped account that was not suspended was connected again; `null` if one never was, or none was. */
   allBackAfterMs: number | null;
 }
 
@@ -143,7 +143,7 @@ export function buildReport(input: {
       peakReconnectsPerSecondDuring: peakIn(recorder.reconnects, o.atMs, end).max,
       back,
       suspended,
-      allBackAfterMs: missing ? null : lastBack - end,
+      allBackAfterMs: missing || back === 0 ? null : lastBack - end,
     };
   });
 

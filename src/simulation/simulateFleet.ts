@@ -6,6 +6,7 @@
  */
 import { pino } from 'pino';
 import type { Account, AccountInput } from '../account.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { createSupervisor } from '../createSupervisor.js';
 import { memoryStore } from '../persistence/memoryStore.js';
 import { DEFAULT_RESTART_POLICY, resolveRestartPolicy, type RestartPolicyInput } from '../supervision/restartPolicy.js';
@@ -36,6 +37,12 @@ export interface SimulateFleetOptions {
   keepDecisions?: boolean;
   /** Called after each simulated hour with the simulated time reached. */
   onProgress?: (atMs: number) => void;
+  /**
+   * Run on the real clock instead (`durationMs` of real time), to check the simulation against
+   * real time: the same platform schedule and supervisor, with timers that really wait. For small
+   * fleets and short, scaled-down runs only.
+   */
+  realTime?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -60,7 +67,8 @@ export async function simulateFleet(options: SimulateFleetOptions): Promise<Flee
   const accounts = checkOptions(options);
   const platformModel = checkPlatform(resolvePlatformModel(options.platform), options.durationMs);
   const accountIds = accounts.map((a) => a.id);
-  const clock = new VirtualClock(0);
+  const virtual = new VirtualClock(0);
+  const clock = options.realTime ? realClockFromNow() : virtual;
   const recorder = new Recorder({
     accountIds,
     durationMs: options.durationMs,
@@ -82,15 +90,22 @@ export async function simulateFleet(options: SimulateFleetOptions): Promise<Flee
   });
   platform.start();
   recorder.command('start', accounts.length);
-  await runUntilSettled(clock, supervisor.start(), 'the supervisor to start', { realTurns: Math.ceil(accounts.length / 1000) + 4 });
-  for (let at = HOUR_MS; ; at += HOUR_MS) {
-    const until = Math.min(at, options.durationMs);
-    await clock.runUntil(until);
-    options.onProgress?.(until);
-    if (until >= options.durationMs) break;
+  if (options.realTime) {
+    await supervisor.start();
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, options.durationMs - clock.now())));
+    recorder.command('shutdown');
+    await supervisor.shutdown();
+  } else {
+    await runUntilSettled(virtual, supervisor.start(), 'the supervisor to start', { realTurns: Math.ceil(accounts.length / 1000) + 4 });
+    for (let at = HOUR_MS; ; at += HOUR_MS) {
+      const until = Math.min(at, options.durationMs);
+      await virtual.runUntil(until);
+      options.onProgress?.(until);
+      if (until >= options.durationMs) break;
+    }
+    recorder.command('shutdown');
+    await runUntilSettled(virtual, supervisor.shutdown(), 'the supervisor to shut down');
   }
-  recorder.command('shutdown');
-  await runUntilSettled(clock, supervisor.shutdown(), 'the supervisor to shut down');
   const leakedAtShutdown = platform.stillAlive().map((index) => accountIds[index]!);
   return buildReport({
     seed: options.seed,
@@ -101,8 +116,14 @@ export async function simulateFleet(options: SimulateFleetOptions): Promise<Flee
     recorder,
     leakedAtShutdown,
     wallMs: Math.round(performance.now() - started),
-    timersFired: clock.fired,
+    timersFired: virtual.fired,
   });
+}
+
+/** The system clock, with `now()` counted from this call, so times in the report are from the start. */
+function realClockFromNow(): Clock {
+  const start = systemClock.now();
+  return { now: () => systemClock.now() - start, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
 }
 
 function checkOptions(options: SimulateFleetOptions): Account[] {
