@@ -46,7 +46,7 @@ export interface PlatformModel {
 
 /** The defaults of {@link PlatformModel}: a quiet platform with realistic connect times. */
 export const PLATFORM_DEFAULTS: PlatformModel = Object.freeze({
-  outages: Object.freeze([]) as readonly Outage[],
+  outages: Object.freeze([]),
   crashesPerHour: 0,
   rejectShare: 0,
   banShare: 0,
