@@ -213,7 +213,7 @@ export function formatReport(report: FleetReport, extra: { policyFile?: string |
   const lines: string[] = [];
   const speed = report.wallMs > 0 ? ` (${n(Math.round(report.durationMs / report.wallMs))}x real time)` : '';
   lines.push(`what-if: ${n(report.accounts)} accounts, ${formatDuration(report.durationMs)}, seed ${report.seed}, policy ${extra.policyFile ?? 'defaults'}`);
-  lines.push(`simulated in ${(report.wallMs / 1000).toFixed(1)} s${speed}; trace ${report.trace} (${n(report.steps)} steps)`);
+  lines.push(`simulated in ${(report.wallMs / 1000).toFixed(1)} s${speed}, ${(report.cpuMs / 1000).toFixed(1)} s of CPU; trace ${report.trace} (${n(report.steps)} steps)`);
   lines.push('');
   const r = report.restarts;
   lines.push(`restarts per account   median ${n(r.median)}, p99 ${n(r.p99)}, max ${n(r.max)} (total ${n(r.total)})`);

@@ -51,8 +51,8 @@ export interface FleetSimulation {
   now(): number;
   /** Moves the virtual clock until `promise` settles; see `runUntilSettled`. */
   settle<T>(promise: Promise<T>, what: string): Promise<T>;
-  /** The report of the run so far (call once, at the end). */
-  report(wallMs: number): FleetReport;
+  /** The report of the run so far (call once, at the end), with the real and CPU time it took. */
+  report(time: { wallMs: number; cpuMs: number }): FleetReport;
 }
 
 /**
@@ -98,7 +98,7 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
     now: () => clock.now(),
     // A large start yields to the event loop every 1,000 accounts; those turns run at time 0.
     settle: (promise, what) => runUntilSettled(virtual, promise, what, { realTurns: Math.ceil(accountIds.length / 1000) + 4 }),
-    report: (wallMs) =>
+    report: ({ wallMs, cpuMs }) =>
       buildReport({
         seed: options.seed,
         accountIds,
@@ -108,6 +108,7 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
         recorder,
         leakedAtShutdown: platform.stillAlive().map((index) => accountIds[index]!),
         wallMs,
+        cpuMs,
         timersFired: virtual.fired,
       }),
   };

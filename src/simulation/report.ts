@@ -60,8 +60,9 @@ export interface FleetReport {
   timeline: { bucketMs: number; connected: number[]; reconnectsPerSecond: number[] };
   /** Each account's decisions, when `keepDecisions` was set. */
   decisions?: Record<string, Decision[]>;
-  /** Real time the run took, and timers the virtual clock fired. */
+  /** Real time the run took, the CPU time of the process meanwhile, and timers the virtual clock fired. */
   wallMs: number;
+  cpuMs: number;
   timersFired: number;
 }
 
@@ -84,6 +85,7 @@ export function buildReport(input: {
   recorder: Recorder;
   leakedAtShutdown: readonly string[];
   wallMs: number;
+  cpuMs: number;
   timersFired: number;
 }): FleetReport {
   const { recorder, platform, durationMs } = input;
@@ -164,6 +166,7 @@ export function buildReport(input: {
     timeline: timeline(recorder),
     ...(recorder.decisions ? { decisions: Object.fromEntries(input.accountIds.map((id, i) => [id, recorder.decisions![i]!])) } : {}),
     wallMs: input.wallMs,
+    cpuMs: input.cpuMs,
     timersFired: input.timersFired,
   };
 }

@@ -39,6 +39,7 @@ const HOUR_MS = 3_600_000;
  */
 export async function simulateFleet(options: SimulateFleetOptions): Promise<FleetReport> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const sim = createFleetSimulation(options, options.realTime ? realClockFromNow() : undefined);
   const { supervisor, recorder } = sim;
   recorder.command('start', sim.accountIds.length);
@@ -58,7 +59,8 @@ export async function simulateFleet(options: SimulateFleetOptions): Promise<Flee
     recorder.command('shutdown');
     await sim.settle(supervisor.shutdown(), 'the supervisor to shut down');
   }
-  return sim.report(Math.round(performance.now() - started));
+  const used = process.cpuUsage(cpu);
+  return sim.report({ wallMs: Math.round(performance.now() - started), cpuMs: Math.round((used.user + used.system) / 1000) });
 }
 
 /** The system clock, with `now()` counted from this call, so times in the report are from the start. */

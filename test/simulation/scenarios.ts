@@ -269,6 +269,6 @@ export async function runFleetSoak(seed: number, options: { accounts?: number; m
   await clock.advance(0);
   assert.equal(platform.alive, 0, 'no worker alive after shutdown');
   assert.equal(clock.pending, 0, `${clock.pending} timers pending after shutdown (platform and supervisor)`);
-  const report = sim.report(0);
+  const report = sim.report({ wallMs: 0, cpuMs: 0 });
   return { seed, trace: report.trace, detail: `${accounts} accounts, ${minutes} min of faults ${JSON.stringify(counts)}, ${report.restarts.total} restarts, ${report.steps} steps hashed` };
 }
