@@ -204,6 +204,17 @@ export class SimulatedPlatform {
     return this.#alive;
   }
 
+  /**
+   * Ends the live session of `accountId` now, as a dropped connection (a retryable
+   * `SESSION_CLOSED`). Returns false if it had none. For tests that inject faults one by one.
+   */
+  drop(accountId: string): boolean {
+    const session = this.#byId.get(accountId)?.session;
+    if (!session?.connected) return false;
+    session.fail(ERRORS.crash);
+    return true;
+  }
+
   /** Account indexes with a worker still running (after a shutdown: the ones that ignored cancellation). */
   stillAlive(): number[] {
     return this.#accounts.filter((a) => a.alive > 0).map((a) => a.index);

@@ -59,8 +59,8 @@ describe('command sequences on a virtual clock (seeded)', () => {
 });
 
 describe('soak on the simulated platform (seeded)', () => {
-  it(`40 accounts, 15 simulated minutes of outages, crashes and commands (seed ${base})`, async () => {
-    const result = await seeded('soak', base, (seed) => runFleetSoak(seed, { accounts: 40, minutes: 15 }));
+  it(`30 accounts, 10 simulated minutes of outages, dropped sessions and commands (seed ${base})`, async () => {
+    const result = await seeded('soak', base, (seed) => runFleetSoak(seed, { accounts: 30, minutes: 10 }));
     expect(result.detail).toMatch(/restarts/);
   }, 120_000);
 });

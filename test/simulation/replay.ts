@@ -15,8 +15,8 @@ const whole = (v: string) => {
 const program = new Command('replay')
   .requiredOption('--seed <n>', 'the seed a failing run printed', whole)
   .option('--suite <name>', 'commands | soak | both', 'both')
-  .option('--accounts <n>', 'soak: accounts (the test uses 40)', whole, 40)
-  .option('--minutes <n>', 'soak: simulated minutes of faults (the test uses 15)', whole, 15)
+  .option('--accounts <n>', 'soak: accounts (the test uses 30)', whole, 30)
+  .option('--minutes <n>', 'soak: simulated minutes of faults (the test uses 10)', whole, 10)
   .option('--steps', 'commands: print the command sequence')
   .parse();
 const opts = program.opts<{ seed: number; suite: string; accounts: number; minutes: number; steps?: boolean }>();

@@ -204,12 +204,13 @@ export async function runCommandSequence(seed: number, steps: Step[] = stepsFor(
 
 // ── soak ────────────────────────────────────────────────────────────────────────────────────
 
-const SOAK_FAULTS = ['update', 'restart', 'toggle', 'remove+add'] as const;
+const SOAK_FAULTS = ['drop', 'update', 'restart', 'toggle', 'remove+add'] as const;
+const RACE_CODES = new Set(['ACCOUNT_NOT_FOUND', 'ACCOUNT_EXISTS', 'ACCOUNT_DISABLED']);
 
 /**
  * The soak on the harness: `accounts` accounts for `minutes` simulated minutes under random
- * outages (some accounts each), crashes (30 per account-hour) and operator commands (update,
- * restart, disable+enable, remove+add) every few seconds; then 10 quiet minutes. Checks: never two
+ * outages (some accounts each), dropped sessions and operator commands (update, restart,
+ * disable+enable, remove+add) every 2 seconds on average; then 10 quiet minutes. Checks: never two
  * workers of one account at once; every account connected at the end; shutdown forced nothing;
  * afterwards no worker alive and no timer pending.
  */
@@ -224,20 +225,26 @@ export async function runFleetSoak(seed: number, options: { accounts?: number; m
     seed,
     accounts,
     durationMs,
-    policy: { backoff: { minMs: 50, maxMs: 5_000 }, intensity: { maxRestarts: 1_000, withinMs: 60_000 } },
-    platform: { outages, crashesPerHour: 30, connectLatency: { medianMs: 200, p99Ms: 2_000 } },
+    policy: { backoff: { minMs: 50, maxMs: 10_000 }, intensity: { maxRestarts: 1_000, withinMs: 60_000 } },
+    // Crashes are injected as 'drop' faults, so that the 10 quiet minutes at the end are quiet.
+    platform: { outages, connectLatency: { medianMs: 200, p99Ms: 2_000 } },
     cancelTimeoutMs: 2_000,
   });
   const { supervisor: sup, clock, platform, recorder } = sim;
   await sim.settle(sup.start(), 'start');
   const counts: Record<string, number> = Object.fromEntries(SOAK_FAULTS.map((f) => [f, 0]));
   const pending = new Set<Promise<unknown>>();
+  const unexpected: string[] = [];
   while (clock.now() < faultMs) {
     await clock.advance(Math.floor(pick() * 4_000));
     const fault = SOAK_FAULTS[Math.floor(pick() * SOAK_FAULTS.length)]!;
     const id = sim.accountIds[Math.floor(pick() * sim.accountIds.length)]!;
     counts[fault]! += 1;
     recorder.command(fault, id);
+    if (fault === 'drop') {
+      platform.drop(id);
+      continue;
+    }
     const run = (async () => {
       if (fault === 'update') await sup.update(id, { settings: { at: clock.now() } });
       else if (fault === 'restart') await sup.restart(id);
@@ -248,15 +255,16 @@ export async function runFleetSoak(seed: number, options: { accounts?: number; m
         await sup.remove(id);
         await sup.add({ id });
       }
-    })().catch((err: unknown) => err);
+    })().catch((err: { code?: string; message?: string }) => {
+      // Commands on one account race each other (a restart between a disable and its enable, an
+      // update between a remove and its add): those refusals are correct; anything else is not.
+      if (!RACE_CODES.has(err.code ?? '')) unexpected.push(`${fault} ${id}: ${err.code ?? ''} ${err.message ?? ''}`);
+    });
     pending.add(run);
     void run.finally(() => pending.delete(run));
   }
   await sim.settle(Promise.all(pending), 'the last commands');
-  for (const p of pending) {
-    const outcome = await p;
-    assert.ok(!(outcome instanceof Error), `a command failed: ${String(outcome)}`);
-  }
+  assert.deepEqual(unexpected, [], 'commands that failed for a reason other than a concurrent command on the same account');
   await clock.runUntil(durationMs);
   const doubled = platform.doubled().map((i) => sim.accountIds[i]);
   assert.deepEqual(doubled, [], 'accounts that had two workers at once');
