@@ -314,9 +314,10 @@ export class Runtime implements SupervisorRuntime, AccountOps {
 
   decide(event: TaskEndedEvent): SupervisionEvent {
     const slot = this.#slots.get(event.accountId);
-    const base = { accountId: event.accountId, incarnation: event.incarnation, ...(event.output.error ? { error: event.output.error } : {}) };
+    const { reason, error } = event.output;
+    const base = { accountId: event.accountId, incarnation: event.incarnation, reason, ...(error ? { error: publicError(error) } : {}) };
     if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return { type: 'TASK_FINISHED', ...base };
-    const end = { reason: event.output.reason, ranMs: event.ranMs, ...(event.output.error ? { error: event.output.error } : {}) };
+    const end = { reason, ranMs: event.ranMs, ...(error ? { error } : {}) };
     try {
       return { ...decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random), ...base };
     } catch (err) {
