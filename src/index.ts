@@ -78,3 +78,4 @@ export { REDACT_PATHS, defaultLogger } from './logging/redaction.js';
 export * from './errors.js';
 export { createControlApi, instrumentStore, loadOrCreateToken, CONTROL_API_DEFAULTS, type ControlApi, type ControlApiOptions } from './api/index.js';
 export { createInspectionRelay, machineDefinitions, toMermaid, type InspectionRelay } from './inspect/index.js';
+export * from './simulation/index.js';

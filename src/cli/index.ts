@@ -22,6 +22,7 @@ import { registerMachinesCommand } from './machines.js';
 import { registerStatusCommand } from './status.js';
 import { registerTokenCommand } from './token.js';
 import { registerWhyCommand } from './why.js';
+import { registerWhatIfCommand } from './whatIf.js';
 
 export { OPERATOR_EXIT, CliError } from './errors.js';
 export { processIo, type OperatorIo } from './io.js';
@@ -56,6 +57,7 @@ export function registerOperatorCommands(program: Command, io: OperatorIo = proc
   registerMachinesCommand(program, io);
   registerTokenCommand(program, io);
   registerWhyCommand(program, io);
+  registerWhatIfCommand(program, io);
   return program;
 }
 

@@ -1,0 +1,167 @@
+/**
+ * A virtual clock: time moves only when the simulation says so, and timers fire in time order,
+ * ties in the order they were set. It has the supervisor's `Clock` shape (XState's clock plus
+ * `now()`), so the root actor, every account task, the backoff timers and the simulated platform
+ * all run on it.
+ *
+ * Why not XState's `SimulatedClock`: it sorts every pending timer on each `set()`/`increment()`
+ * (a 10,000-account fleet holds 10,000+ timers, and a simulated day fires millions), it fires
+ * every due timer with `now()` already at the target time instead of at each timer's own time,
+ * and it runs them back to back with no chance for promise continuations in between. The
+ * supervisor's reactions are promise chains (a worker settles, the task reports, the store
+ * writes, the per-account queue moves on), so after each timer the clock lets the microtask
+ * queue drain completely before it moves on, as Node does between two real timers. A binary
+ * heap keeps each step O(log n).
+ */
+
+/** A timer of a {@link VirtualClock}; the handle its `setTimeout` returns. */
+export class VirtualTimer {
+  /** @internal */ cancelled = false;
+  constructor(
+    /** When it fires, in the clock's milliseconds. */
+    readonly at: number,
+    /** @internal order among timers of the same time */ readonly seq: number,
+    /** @internal */ readonly fn: () => void,
+  ) {}
+
+  /** What logs and snapshots see of the handle. */
+  toJSON(): { at: number } {
+    return { at: this.at };
+  }
+}
+
+function before(a: VirtualTimer, b: VirtualTimer): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/** Resolves after everything already queued as a microtask, and everything those queue, has run. */
+export function drainMicrotasks(): Promise<void> {
+  // A macrotask: Node empties the whole microtask queue (nextTicks included) before it runs one.
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A deterministic clock for simulations: `setTimeout` queues, `runUntil` fires.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * clock.setTimeout(() => console.log('an hour later', clock.now()), 3_600_000);
+ * await clock.runUntil(24 * 3_600_000); // returns in milliseconds of real time
+ * ```
+ */
+export class VirtualClock {
+  #now: number;
+  #seq = 0;
+  #heap: VirtualTimer[] = [];
+  #live = 0;
+  #fired = 0;
+  #running = false;
+
+  /** @param start the time `now()` returns before anything runs (default 0). */
+  constructor(start = 0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): VirtualTimer {
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    const timer = new VirtualTimer(this.#now + delay, this.#seq++, fn);
+    this.#push(timer);
+    this.#live += 1;
+    return timer;
+  }
+
+  clearTimeout(handle: unknown): void {
+    if (!(handle instanceof VirtualTimer) || handle.cancelled) return;
+    // Removed lazily: it stays in the heap, marked, until it reaches the top.
+    handle.cancelled = true;
+    this.#live -= 1;
+  }
+
+  /** Timers set and neither fired nor cleared. */
+  get pending(): number {
+    return this.#live;
+  }
+
+  /** Timers fired so far. */
+  get fired(): number {
+    return this.#fired;
+  }
+
+  /** When the next timer fires, or `undefined` if none is pending. */
+  nextAt(): number | undefined {
+    this.#dropCancelled();
+    return this.#heap[0]?.at;
+  }
+
+  /**
+   * Fires every timer due at or before `time`, one at a time in time order, moving `now()` to each
+   * timer's time and draining the microtask queue after each; then sets `now()` to `time`.
+   * Timers set while it runs fire too if they are due by `time`.
+   */
+  async runUntil(time: number): Promise<void> {
+    if (this.#running) throw new Error('VirtualClock.runUntil() is already running; await the first call.');
+    this.#running = true;
+    try {
+      await drainMicrotasks();
+      for (;;) {
+        this.#dropCancelled();
+        const next = this.#heap[0];
+        if (!next || next.at > time) break;
+        this.#pop();
+        this.#live -= 1;
+        this.#fired += 1;
+        if (next.at > this.#now) this.#now = next.at;
+        next.cancelled = true;
+        next.fn();
+        await drainMicrotasks();
+      }
+      if (time > this.#now) this.#now = time;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** `runUntil(now() + ms)`. */
+  advance(ms: number): Promise<void> {
+    return this.runUntil(this.#now + ms);
+  }
+
+  #dropCancelled(): void {
+    while (this.#heap.length > 0 && this.#heap[0]!.cancelled) this.#pop();
+  }
+
+  #push(timer: VirtualTimer): void {
+    const heap = this.#heap;
+    let i = heap.push(timer) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(timer, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = timer;
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    let i = 0;
+    const n = heap.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const child = r < n && before(heap[r]!, heap[l]!) ? r : l;
+      if (!before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+  }
+}
