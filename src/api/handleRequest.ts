@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { dashboardReply, isDashboardPath } from '../dashboard/index.js';
 import { scrubReplacer } from '../inspect/scrub.js';
 import type { TokenCheck } from './auth.js';
 import { hasBody, readJsonBody } from './body.js';
@@ -47,6 +48,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
 async function dispatch(req: IncomingMessage, deps: RequestDeps): Promise<Reply> {
   if (deps.closing()) throw new HttpError(503, 'SHUTTING_DOWN', 'The daemon is shutting down.', undefined, { Connection: 'close' });
   const target = parseTarget(req.url);
+  if (isDashboardPath(target.path)) return dashboardReply(req.method ?? '', target.path); // the page asks for the token itself
   if (!PUBLIC_PATHS.has(target.path)) authenticate(req.headers.authorization, deps.auth);
   const { handler, params } = matchRoute(deps.routes, req.method ?? '', target.segments);
   let body: unknown;
