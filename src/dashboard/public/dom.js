@@ -1,5 +1,5 @@
 // Builds DOM nodes. Text only ever goes through text nodes and attributes through setAttribute,
-// never through innerHTML: a value from the API (an account id like `<img src=x onerror=…>`)
+// never parsed as markup: a value from the API (an account id like `<img src=x onerror=…>`)
 // always shows as its characters. This file is the only place elements are made.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

@@ -6,7 +6,7 @@ import { h, replace, s, setText } from './dom.js';
 import { errorText, valueText } from './format.js';
 import { STATES } from './store.js';
 
-const CHART_W = 600;
+const CHART_W = 900;
 const CHART_H = 90;
 const SUSPENDED_SHOWN = 8;
 const BECAUSE = { intensity: 'too many restarts', nonRetryable: 'not retryable' };
