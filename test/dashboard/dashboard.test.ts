@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatorClient, type SimulatorClient } from '../../src/simulator/index.js';
 import { startDaemonProcess, type DaemonProcess } from '../daemon/daemonProcess.js';
 import { launchBrowser, SCREENSHOTS, signIn, type TestBrowser, type WatchedPage } from './browser.js';
+import { startSubPathProxy } from './subPathProxy.js';
 
 // One daemon (the real process, with its bundled simulator) and one Chromium for the whole file;
 // the tests run in order and build on each other's accounts.
@@ -140,6 +141,7 @@ describe('dashboard served by the daemon', () => {
     expect(await sim.drop(DROP_ID)).toBe(1);
     await expect.poll(() => row(DROP_ID).getAttribute('data-state'), { timeout: 5_000, interval: 50 }).toBe('backoff');
     expect(await row(DROP_ID).locator('.c-nextRestartAt').textContent()).toMatch(/^(in \d+ s|now)$/);
+    await shot('fleet');
     await expect.poll(() => row(DROP_ID).getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
     expect(Number(await row(DROP_ID).locator('.c-restarts').textContent())).toBe(restartsBefore + 1);
     expect(await page.evaluate('window.marker')).toBe('same page');
@@ -171,8 +173,6 @@ describe('dashboard served by the daemon', () => {
     await page.getByTestId('pause').click();
     await expect.poll(() => row(DROP_ID).locator('.c-restarts').textContent(), { timeout: 10_000 }).toBe(String(Number(restarts) + 1));
     await expect.poll(() => row(DROP_ID).getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
-    await page.locator('button.sort[data-sort="id"]').click(); // back to ascending for the screenshot
-    await shot('fleet');
   });
 
   it('account page: the statechart follows the state; disable from the page → the API reports disabled; enable again', async () => {
@@ -225,7 +225,7 @@ describe('dashboard served by the daemon', () => {
       const entries = await page.getByTestId('timeline-entries').locator('li').allTextContents();
       expect(entries).toHaveLength(6);
       expect(entries.join('\n')).toContain('<b>socket</b> closed'); // text, not markup
-      await page.getByTestId('history').screenshot({ path: path.join(SCREENSHOTS, 'dashboard-history.png') });
+      await page.locator('.card', { has: page.getByTestId('history') }).screenshot({ path: path.join(SCREENSHOTS, 'dashboard-history.png') });
     } finally {
       await page.unroute('**/v1/accounts/*/history');
     }
@@ -280,6 +280,28 @@ describe('dashboard served by the daemon', () => {
       expect(await page.locator('.table.with-node, .accounts.with-node').count()).toBe(1);
     } finally {
       await page.unroute('**/v1/cluster');
+    }
+  });
+
+  it('works under a sub-path behind a reverse proxy (relative URLs, WebSocket included)', async () => {
+    const proxy = await startSubPathProxy(base, '/ops/statevisor/');
+    const other = await browser.newPage();
+    const sockets: string[] = [];
+    other.page.on('websocket', (ws) => sockets.push(ws.url()));
+    try {
+      await other.page.goto(proxy.url); // `/ops/statevisor/` → 302 `ui/`
+      expect(other.page.url()).toBe(`${proxy.url}ui/`);
+      await signIn(other.page, other.page.url(), token);
+      await expect.poll(() => other.page.locator('.scroller .vrow:not([hidden])').count()).toBe(5);
+      await other.page.goto(`${proxy.url}ui/#/accounts/demo-healthy`);
+      await other.page.locator('[data-testid="statechart"] g.node.current').waitFor();
+      expect(other.requests.every((u) => u.startsWith(proxy.url))).toBe(true);
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(sockets.every((u) => u.startsWith(`${proxy.url.replace(/^http/, 'ws')}v1/events?token=`))).toBe(true);
+      expect(other.errors).toEqual([]);
+    } finally {
+      await other.page.close();
+      await proxy.close();
     }
   });
 
