@@ -67,7 +67,7 @@ beforeAll(async () => {
   await startDaemon();
   token = (await readFile(path.join(dir, 'data', 'api-token'), 'utf8')).trim();
   // An account whose restarts take long enough to be seen, and one with a hostile id.
-  expect((await call('POST', '/v1/accounts', { id: DROP_ID, credentials: 'tok-drop', restart: { backoff: { minMs: 2_000, maxMs: 2_000, jitter: 'none' } } })).status).toBe(201);
+  expect((await call('POST', '/v1/accounts', { id: DROP_ID, credentials: 'tok-drop', restart: { backoff: { minMs: 3_000, maxMs: 3_000, jitter: 'none' } } })).status).toBe(201);
   expect((await call('POST', '/v1/accounts', { id: XSS_ID, credentials: 'tok-xss' })).status).toBe(201);
   browser = await launchBrowser();
   tab = await browser.newPage();
@@ -114,6 +114,13 @@ describe('dashboard served by the daemon', () => {
     expect(await page.evaluate('sessionStorage.getItem("statevisor.token")')).toBeNull();
     await page.reload();
     await page.getByTestId('signin').waitFor();
+    // A token the daemon no longer accepts (it was changed): the page signs out and says why.
+    await page.evaluate('sessionStorage.setItem("statevisor.token", "a-token-that-was-rotated")');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('signin-error').textContent(), { timeout: 10_000 }).toContain('no longer accepts');
+    expect(await page.evaluate('sessionStorage.getItem("statevisor.token")')).toBeNull();
+    expect(tab.errors.filter((e) => !e.includes('Unexpected response code: 403'))).toEqual([]); // the refused stream, and only that
+    tab.errors.length = 0;
     await signIn(page, ui, token);
   });
 
@@ -129,6 +136,12 @@ describe('dashboard served by the daemon', () => {
     // Suspended accounts come first in the default order.
     expect((await rowsInOrder())[0]).toBe('demo-rejected');
     expect(await page.getByTestId('suspended-list').textContent()).toContain('demo-rejected');
+    await row(XSS_ID).locator('a.id').click();
+    expect(await page.getByTestId('account-id').textContent()).toBe(XSS_ID);
+    expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/accounts/${XSS_ID}`);
+    expect(await page.locator('main img').count()).toBe(0);
+    await page.goBack();
+    await row(XSS_ID).waitFor();
     expect(tab.errors).toEqual([]);
     // Nothing from anywhere but the daemon.
     expect(tab.requests.filter((u) => !u.startsWith(base))).toEqual([]);
@@ -141,6 +154,9 @@ describe('dashboard served by the daemon', () => {
     expect(await sim.drop(DROP_ID)).toBe(1);
     await expect.poll(() => row(DROP_ID).getAttribute('data-state'), { timeout: 5_000, interval: 50 }).toBe('backoff');
     expect(await row(DROP_ID).locator('.c-nextRestartAt').textContent()).toMatch(/^(in \d+ s|now)$/);
+    // What needs attention comes first: suspended, then backoff, then the running ones.
+    await expect.poll(async () => (await rowsInOrder()).slice(0, 2)).toEqual(['demo-rejected', DROP_ID]);
+    await expect.poll(() => page.locator('figcaption').textContent(), { timeout: 2_000 }).not.toContain('(0 seen');
     await shot('fleet');
     await expect.poll(() => row(DROP_ID).getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
     expect(Number(await row(DROP_ID).locator('.c-restarts').textContent())).toBe(restartsBefore + 1);

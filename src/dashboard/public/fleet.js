@@ -48,6 +48,7 @@ export class FleetView {
     this.unsubscribe();
     clearInterval(this.ticker);
     clearTimeout(this.suspendedTimer);
+    clearTimeout(this.chartTimer);
   }
 
   draw(forceChart = false) {
@@ -60,9 +61,14 @@ export class FleetView {
     setText(this.total, total.toLocaleString('en'));
     const now = performance.now();
     if (forceChart || now - this.lastChart > 1000) {
+      clearTimeout(this.chartTimer);
+      this.chartTimer = undefined;
       this.lastChart = now;
       this.#drawChart();
       if (this.cluster) this.#drawNodes();
+    } else if (!this.chartTimer) {
+      // At most once a second, and the last change is drawn too.
+      this.chartTimer = setTimeout(() => ((this.chartTimer = undefined), this.draw()), 1000 - (now - this.lastChart));
     }
     // The suspended list follows state changes, at most twice a second (it walks every account).
     if (this.suspendedShape !== this.store.shapeVersion && !this.suspendedTimer) {
