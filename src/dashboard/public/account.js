@@ -25,7 +25,7 @@ export class AccountPage {
     this.actions = h(
       'div',
       { class: 'actions' },
-      this.#action('restart', 'Restart', 'Restart this account?', 'Its task is cancelled and started again at once; restart counters and a suspension are cleared.'),
+      this.#action('restart', 'Restart', 'Restart this account?', 'Its task is cancelled and a new one starts at once; a suspended account resumes.'),
       this.#action('enable', 'Enable', 'Enable this account?', 'A task is started for it.'),
       this.#action('disable', 'Disable', 'Disable this account?', 'Its task is cancelled and nothing restarts it until it is enabled.'),
       h('button', { type: 'button', 'data-action': 'edit', onclick: () => this.#edit() }, 'Edit'),
@@ -41,7 +41,7 @@ export class AccountPage {
       this.actions,
       this.formSlot,
       h('div', { class: 'account-grid' }, h('div', { class: 'card' }, h('h3', {}, 'Status'), this.fields), h('div', { class: 'card' }, h('h3', {}, 'Worker report'), this.report)),
-      h('div', { class: 'card' }, h('h3', {}, 'Lifecycle'), this.chart ? this.chart.el : h('p', { class: 'muted' }, 'The lifecycle chart could not be loaded.')),
+      h('div', { class: 'card' }, h('h3', {}, 'Lifecycle'), this.chart ? this.chart.el : h('p', { class: 'muted' }, chart === null ? 'The lifecycle chart could not be loaded.' : 'Loading the lifecycle chart…')),
       h('div', { class: 'card' }, h('h3', {}, 'Flight recorder'), this.why, this.history),
     );
     this.unsubscribe = store.subscribe(() => this.draw());

@@ -166,11 +166,12 @@ class Session {
   async loadChart() {
     try {
       const res = await fetch(new URL('lifecycle.json', document.baseURI), { cache: 'no-store', signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
       this.chart = await res.json();
-      if (this.view instanceof AccountPage) this.route();
     } catch {
-      this.chart = undefined;
+      this.chart = null; // drawn as "could not be loaded"
     }
+    if (this.view instanceof AccountPage) this.route();
   }
 
   // Cluster mode is detected, not configured: `GET /v1/cluster` answers 200 only there.
