@@ -214,6 +214,12 @@ describe('dashboard served by the daemon', () => {
     await page.getByTestId('confirm-ok').click();
     await expect.poll(() => lit.getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
     await expect.poll(() => page.getByTestId('account-report').textContent()).toContain('connected');
+    // A dropped session, seen on the chart: backoff lit, then running again.
+    expect(await sim.drop(DROP_ID)).toBe(1);
+    await expect.poll(() => lit.getAttribute('data-state'), { timeout: 5_000, interval: 50 }).toBe('backoff');
+    expect(await page.locator('dd[data-field="Next restart"]').textContent()).toMatch(/^(in \d+ s|now) \(/);
+    await expect.poll(() => lit.getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
+    await expect.poll(() => page.getByTestId('account-report').textContent()).toContain('connected');
     await shot('account');
   });
 

@@ -15,7 +15,15 @@ export class AccountPage {
     this.store = store;
     this.navigate = navigate;
     this.toast = toast;
-    this.chart = chart ? statechart(chart) : undefined;
+    this.chart = undefined;
+    this.chartCard = h('div', { class: 'card' }, h('h3', {}, 'Lifecycle'), h('p', { class: 'muted' }, 'Loading the lifecycle chart…'));
+    // `chart` is a promise of the chart (null when it could not be loaded): drawn when it arrives.
+    void chart.then((definition) => {
+      if (this.destroyed) return;
+      this.chart = definition ? statechart(definition) : undefined;
+      replace(this.chartCard, h('h3', {}, 'Lifecycle'), this.chart ? this.chart.el : h('p', { class: 'muted' }, 'The lifecycle chart could not be loaded.'));
+      this.draw();
+    });
     this.badge = h('span', { class: 'st', 'data-testid': 'account-state' });
     this.fields = h('dl', { class: 'fields', 'data-testid': 'account-fields' });
     this.report = h('div', { 'data-testid': 'account-report' });
@@ -41,7 +49,7 @@ export class AccountPage {
       this.actions,
       this.formSlot,
       h('div', { class: 'account-grid' }, h('div', { class: 'card' }, h('h3', {}, 'Status'), this.fields), h('div', { class: 'card' }, h('h3', {}, 'Worker report'), this.report)),
-      h('div', { class: 'card' }, h('h3', {}, 'Lifecycle'), this.chart ? this.chart.el : h('p', { class: 'muted' }, chart === null ? 'The lifecycle chart could not be loaded.' : 'Loading the lifecycle chart…')),
+      this.chartCard,
       h('div', { class: 'card' }, h('h3', {}, 'Flight recorder'), this.why, this.history),
     );
     this.unsubscribe = store.subscribe(() => this.draw());
@@ -51,6 +59,7 @@ export class AccountPage {
   }
 
   destroy() {
+    this.destroyed = true;
     this.unsubscribe();
     clearInterval(this.ticker);
   }

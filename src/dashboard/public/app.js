@@ -76,7 +76,6 @@ class Session {
     this.paused = false;
     this.queue = [];
     this.view = undefined;
-    this.chart = undefined;
     this.cluster = undefined;
     this.banner = h('div', { class: 'banner warn', role: 'alert', hidden: true, 'data-testid': 'reconnecting' }, 'Connection to the daemon lost: reconnecting…');
     this.pausedBanner = h('div', { class: 'banner info', hidden: true, 'data-testid': 'paused' });
@@ -112,9 +111,9 @@ class Session {
     });
     this.onHash = () => this.route();
     window.addEventListener('hashchange', this.onHash);
+    this.chart = this.loadChart();
     this.route();
     this.live.start();
-    void this.loadChart();
     void this.pollCluster();
   }
 
@@ -163,15 +162,15 @@ class Session {
     this.toastTimer = setTimeout(() => setText(this.toastEl, ''), 6_000);
   }
 
+  /** The lifecycle chart (`lifecycle.json`), fetched once per session; null when it cannot be loaded. */
   async loadChart() {
     try {
       const res = await fetch(new URL('lifecycle.json', document.baseURI), { cache: 'no-store', signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      this.chart = await res.json();
+      return await res.json();
     } catch {
-      this.chart = null; // drawn as "could not be loaded"
+      return null;
     }
-    if (this.view instanceof AccountPage) this.route();
   }
 
   // Cluster mode is detected, not configured: `GET /v1/cluster` answers 200 only there.
