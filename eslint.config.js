@@ -35,4 +35,16 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly' } },
   },
+  {
+    // The dashboard's page: plain ES modules served to the browser as they are (src/dashboard/public).
+    files: ['src/dashboard/public/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', WebSocket: 'readonly',
+        URL: 'readonly', Node: 'readonly', AbortSignal: 'readonly', performance: 'readonly', requestAnimationFrame: 'readonly',
+        ResizeObserver: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
+      },
+    },
+  },
 );

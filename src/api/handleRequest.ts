@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { dashboardReply, isDashboardPath } from '../dashboard/index.js';
 import { scrubReplacer } from '../secrets/scrub.js';
 import { auditedCommand, logAudit, remoteOf } from './audit.js';
 import type { TokenCheck } from './auth.js';
@@ -60,6 +61,7 @@ interface Seen {
 async function dispatch(req: IncomingMessage, deps: RequestDeps, seen: Seen): Promise<Reply> {
   if (deps.closing()) throw new HttpError(503, 'SHUTTING_DOWN', 'The daemon is shutting down.', undefined, { Connection: 'close' });
   const target = parseTarget(req.url);
+  if (isDashboardPath(target.path)) return dashboardReply(req.method ?? '', target.path); // the page asks for the token itself
   seen.command = auditedCommand(req.method, target.segments);
   if (!PUBLIC_PATHS.has(target.path)) authenticate(req.headers.authorization, deps.auth);
   // HEAD is GET without the body (writeReply leaves it out): `HEAD /health` works for probes.

@@ -115,6 +115,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     parts.api = api;
     if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}; \`statevisor token\` shows where it is later): ${api.createdToken}\n`);
     await supervisor.start();
+    logger.info({ dashboard: `${api.url}/ui/` }, `dashboard: ${api.url}/ui/ (sign in with the API token${api.tokenFile ? ` from ${api.tokenFile}` : ''})`);
     logger.info({ dataFile: config.dataFile, upstream: redactUrl(url), api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
     return running(supervisor, { ...parts, api }, logger, config);
   } catch (err) {

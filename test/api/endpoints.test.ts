@@ -154,7 +154,7 @@ describe('errors: each status, with a JSON body { error: { code, message, field?
       expect(errorOf(res).code).toBe('ACCOUNT_NOT_FOUND');
     }
     expect(errorOf(await send(api.url, 'PATCH', '/v1/accounts/ghost', {})).code).toBe('ACCOUNT_NOT_FOUND');
-    for (const path of ['/v2/accounts', '/v1/accounts/a/b/c', '/v1/accounts/', '//evil.example/x', '/']) {
+    for (const path of ['/v2/accounts', '/v1/accounts/a/b/c', '/v1/accounts/', '//evil.example/x']) {
       const res = await call(api.url, path);
       expect(res.status, path).toBe(404);
       expect(errorOf(res).code).toBe('NOT_FOUND');
