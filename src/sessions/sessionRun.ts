@@ -5,7 +5,7 @@
 import { WebSocket, type RawData } from 'ws';
 import type { WorkerContext } from '../worker/worker.js';
 import { CloseCode, encodeFrame, parseFrame, serverFrameSchema, type ClientFrame, type ServerFrame } from '../protocol/protocol.js';
-import { ConnectTimeoutError, HeartbeatTimeoutError, InvalidSessionUrlError, RegisterTimeoutError } from './errors.js';
+import { ConnectTimeoutError, FENCED_WAIT_MS, HeartbeatTimeoutError, InvalidSessionUrlError, RegisterTimeoutError, SessionFencedError } from './errors.js';
 import { errorForClose, type SessionPhase } from './closeCodes.js';
 import { Heartbeat } from './heartbeat.js';
 import { ThrottledReporter } from './reporter.js';
@@ -31,6 +31,8 @@ export class SessionRun implements ReplyChannel {
   private phase: SessionPhase = 'connecting';
   private error: Error | undefined;
   private cancelled = false;
+  /** The `canSend` guard refused once: nothing is ever sent again on this run. */
+  private fenced = false;
   private socketClosed = false;
   private lastSocketError: Error | undefined;
   private phaseTimer: NodeJS.Timeout | undefined;
@@ -78,10 +80,11 @@ export class SessionRun implements ReplyChannel {
       await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs);
     }
     if (this.error) throw this.error;
+    if (this.fenced) await this.awaitCancellation();
   }
 
   canSend(): boolean {
-    return this.phase === 'live' && this.ws?.readyState === WebSocket.OPEN;
+    return this.phase === 'live' && this.ws?.readyState === WebSocket.OPEN && this.allowed();
   }
 
   takeToken(): boolean {
@@ -89,7 +92,33 @@ export class SessionRun implements ReplyChannel {
   }
 
   send(frame: ClientFrame): void {
+    if (!this.allowed()) return;
     this.ws?.send(encodeFrame(frame));
+  }
+
+  /** The `canSend` guard, read before every outbound frame; the first refusal fences the run. */
+  private allowed(): boolean {
+    if (this.fenced) return false;
+    if (!this.opts.canSend || this.opts.canSend(this.ctx.account)) return true;
+    this.fence();
+    return false;
+  }
+
+  /** Drops the socket without a frame (no close handshake: that too would be a frame). */
+  private fence(): void {
+    this.fenced = true;
+    this.cancelled = true;
+    this.ctx.log.warn('session fenced: the guard refused an outbound frame (in cluster mode: this node no longer holds the account); sending nothing more');
+    clearTimeout(this.phaseTimer);
+    this.terminate();
+  }
+
+  /** A fenced run ends when the task is cancelled (the owner of the guard does that), bounded. */
+  private async awaitCancellation(): Promise<void> {
+    if (this.signal.aborted) return;
+    const aborted = new Promise<void>((resolve) => this.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await settleWithin(aborted, FENCED_WAIT_MS);
+    if (!this.signal.aborted) throw new SessionFencedError(FENCED_WAIT_MS);
   }
 
   count(outcome: ReplyOutcome): void {
@@ -177,7 +206,7 @@ export class SessionRun implements ReplyChannel {
   }
 
   private probe(seq: number): void {
-    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    if (this.ws?.readyState !== WebSocket.OPEN || !this.allowed()) return;
     this.ws.ping();
     this.send({ type: 'heartbeat', seq });
   }

@@ -34,6 +34,7 @@ export class SimConnection {
   sessionId: string | undefined;
   private registerTimer: NodeJS.Timeout | undefined;
   private pushTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private pushed = 0;
 
   constructor(readonly socket: SimSocket, private readonly env: SimEnv) {
@@ -44,6 +45,16 @@ export class SimConnection {
     socket.on('error', () => {});
     socket.once('close', (code) => this.onClose(code));
     this.registerTimer = setTimeout(() => this.closeWith(CloseCode.registerTimeout, 'register timeout'), env.options.registerTimeoutMs);
+    this.heardFrom();
+  }
+
+  /** Any frame from the client: restarts the idle timer (when on), and feeds the stale-frame count. */
+  private heardFrom(): void {
+    if (this.accountId !== undefined && this.sessionId !== undefined) this.env.ledger.recordFrame(this.accountId, this);
+    const idle = this.env.options.idleTimeoutMs;
+    if (idle <= 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.closeWith(CloseCode.registerTimeout, 'idle timeout'), idle);
   }
 
   /** Half-open: the account's traffic is black-holed in both directions. */
@@ -74,11 +85,13 @@ export class SimConnection {
   }
 
   private onPing(data: Buffer): void {
+    this.heardFrom();
     // autoPong is off on the server so that half-open can swallow pings too.
     if (!this.halfOpen && this.socket.readyState === SimSocket.OPEN) this.socket.pong(data);
   }
 
   private onData(data: RawData, isBinary: boolean): void {
+    this.heardFrom();
     if (this.halfOpen) return;
     const frame = isBinary ? undefined : parseFrame(clientFrameSchema, rawText(data));
     if (!frame) return this.closeWith(CloseCode.protocolError, 'invalid frame');
@@ -123,6 +136,7 @@ export class SimConnection {
 
   private onClose(code: number): void {
     clearTimeout(this.registerTimer);
+    clearTimeout(this.idleTimer);
     clearInterval(this.pushTimer);
     this.env.ledger.openSockets -= 1;
     const { accountId, sessionId } = this;
