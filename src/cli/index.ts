@@ -20,6 +20,7 @@ import { OPERATOR_EXIT } from './errors.js';
 import { processIo, type OperatorIo } from './io.js';
 import { registerMachinesCommand } from './machines.js';
 import { registerStatusCommand } from './status.js';
+import { registerClusterCommand } from './cluster.js';
 
 export { OPERATOR_EXIT, CliError } from './errors.js';
 export { processIo, type OperatorIo } from './io.js';
@@ -52,6 +53,7 @@ export function registerOperatorCommands(program: Command, io: OperatorIo = proc
     }),
   );
   registerMachinesCommand(program, io);
+  registerClusterCommand(program, io);
   return program;
 }
 

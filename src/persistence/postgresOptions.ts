@@ -27,6 +27,12 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Cluster mode: the fence each supervision write carries (see {@link FenceProvider}). Default: no fencing. */
   fence?: FenceProvider;
+  /**
+   * Cluster mode: after each committed `put` or `delete`, `NOTIFY` this channel with the account
+   * id, in the same statement (so a listener hears of a change only once it is committed).
+   * Default: no notification.
+   */
+  notifyChannel?: string;
   /** Where warnings go (skipped invalid rows, pool errors). Default: pino at `info`. */
   logger?: StoreLogger;
 }

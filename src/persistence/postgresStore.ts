@@ -215,17 +215,17 @@ class PgAccountStore {
   async #put(account: Account): Promise<void> {
     const stored = normalizeAccount(account);
     const record = stored.credentials !== undefined && this.box ? { ...stored, credentials: this.box.encrypt(stored.credentials, credentialContext(stored.id)) } : stored;
-    await this.#query(
-      `INSERT INTO ${this.s}.accounts (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, updated_at = now()`,
-      [stored.id, JSON.stringify(record)],
-      'write',
-    );
+    const upsert = `INSERT INTO ${this.s}.accounts (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, updated_at = now()`;
+    const channel = this.o.notifyChannel;
+    if (channel === undefined) await this.#query(upsert, [stored.id, JSON.stringify(record)], 'write');
+    else await this.#query(`WITH w AS (${upsert} RETURNING id) SELECT pg_notify($3, id) FROM w`, [stored.id, JSON.stringify(record), channel], 'write');
   }
 
   async #delete(id: string): Promise<void> {
     await this.#query(
-      `WITH a AS (DELETE FROM ${this.s}.accounts WHERE id = $1), s AS (DELETE FROM ${this.s}.supervision WHERE id = $1), st AS (DELETE FROM ${this.s}.account_status WHERE id = $1) SELECT 1`,
-      [id],
+      `WITH a AS (DELETE FROM ${this.s}.accounts WHERE id = $1), s AS (DELETE FROM ${this.s}.supervision WHERE id = $1), st AS (DELETE FROM ${this.s}.account_status WHERE id = $1)
+       SELECT CASE WHEN $2::text IS NULL THEN NULL ELSE pg_notify($2::text, $1) END`,
+      [id, this.o.notifyChannel ?? null],
       'write',
     );
   }
