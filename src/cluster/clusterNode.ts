@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { pino } from 'pino';
-import type { Account } from '../account.js';
+import type { Account, AccountStatus } from '../account.js';
 import type { AccountStore } from '../persistence/accountStore.js';
 import { postgresStore, type PostgresStore } from '../persistence/postgresStore.js';
 import { systemClock } from './clock.js';
@@ -12,6 +12,7 @@ import { resolveClusterOptions, type ClusterNodeOptions, type ResolvedClusterOpt
 import { OwnedStore } from './ownedStore.js';
 import { Reconciler } from './reconciler.js';
 import { ShardLeases } from './shardLeases.js';
+import { StatusPublisher } from './statusPublisher.js';
 
 /** What `GET /v1/cluster` and `statevisor cluster` show. */
 export interface ClusterInfo {
@@ -20,12 +21,13 @@ export interface ClusterInfo {
   nodes: { id: string; heartbeatAgeMs: number; draining: boolean; shards: number }[];
   shards: LeaseRow[];
   /** This node's counters. */
-  self: { rounds: number; leaseQueries: number; rejectedWrites: number; active: number; held: number };
+  self: { rounds: number; leaseQueries: number; rejectedWrites: number; publishedStatuses: number; active: number; held: number };
 }
 
-/** The part of a supervisor the cluster node drives: only its public `reload()`. */
+/** The part of a supervisor the cluster node drives: its public `reload()` and `subscribe()`. */
 export interface Reloadable {
   reload(): Promise<unknown>;
+  subscribe?(listener: (all: AccountStatus[]) => void): () => void;
 }
 
 /**
@@ -68,6 +70,8 @@ export class ClusterNode {
   #leases!: ShardLeases;
   #reloads: Reconciler | undefined;
   #reconcileTimer: unknown;
+  #publisher: StatusPublisher | undefined;
+  #unsubscribe: (() => void) | undefined;
   #leaseQueries = 0;
   #closed = false;
   #fatal: Error | undefined;
@@ -168,6 +172,21 @@ export class ClusterNode {
       () => supervisor.reload(),
       (e) => this.#log.warn({ err: e instanceof Error ? e.message : String(e) }, 'cluster: reloading the supervisor failed'),
     );
+    if (supervisor.subscribe) {
+      const publisher = new StatusPublisher({
+        pool: this.#pg.pool,
+        quotedSchema: this.#pg.quotedSchema,
+        nodeId: this.nodeId,
+        fenceFor: (shard) => this.#leases.fenceFor(shard),
+        shardOf: (id) => shardOf(id, this.config.shards),
+        clock: this.#clock,
+        flushMs: 250,
+        queryTimeoutMs: 10_000,
+        onError: (e) => this.#log.warn({ err: e instanceof Error ? e.message : String(e) }, 'cluster: publishing statuses failed; the next change retries'),
+      });
+      this.#publisher = publisher;
+      this.#unsubscribe = supervisor.subscribe((all) => publisher.observe(all));
+    }
     await this.#leases.start();
     this.#scheduleReconcile();
     await this.#reloads.request();
@@ -186,6 +205,8 @@ export class ClusterNode {
     this.#clock.clearTimeout(this.#reconcileTimer);
     await this.#leases.stop();
     await this.#reloads?.idle();
+    this.#unsubscribe?.();
+    await this.#publisher?.close();
     await this.#conn.close();
     await this.#pg.close();
   }
@@ -213,7 +234,8 @@ export class ClusterNode {
     return {
       rounds: this.#leases.rounds,
       leaseQueries: this.#leaseQueries,
-      rejectedWrites: this.#pg.rejectedWrites(),
+      rejectedWrites: this.#pg.rejectedWrites() + (this.#publisher?.rejected ?? 0),
+      publishedStatuses: this.#publisher?.published ?? 0,
       held: held.size,
       active: [...held.values()].filter((s) => s.kind === 'active').length,
     };

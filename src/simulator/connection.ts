@@ -35,6 +35,9 @@ export class SimConnection {
   private registerTimer: NodeJS.Timeout | undefined;
   private pushTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private idleKill: NodeJS.Timeout | undefined;
+  /** Set when the idle timeout closed the socket: the ledger records 4008 even if the silent client never answered the close. */
+  private idledOut = false;
   private pushed = 0;
 
   constructor(readonly socket: SimSocket, private readonly env: SimEnv) {
@@ -54,7 +57,14 @@ export class SimConnection {
     const idle = this.env.options.idleTimeoutMs;
     if (idle <= 0) return;
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.closeWith(CloseCode.registerTimeout, 'idle timeout'), idle);
+    this.idleTimer = setTimeout(() => this.idleOut(), idle);
+  }
+
+  /** Drops a silent client as platforms do: close 4008, and cut the TCP connection if it does not answer within closeGraceMs. */
+  private idleOut(): void {
+    this.idledOut = true;
+    this.closeWith(CloseCode.registerTimeout, 'idle timeout');
+    this.idleKill = setTimeout(() => this.terminate(), this.env.options.closeGraceMs);
   }
 
   /** Half-open: the account's traffic is black-holed in both directions. */
@@ -113,7 +123,7 @@ export class SimConnection {
     const sessionId = this.env.nextId('s');
     this.accountId = accountId;
     this.sessionId = sessionId;
-    const sessions = this.env.ledger.register(accountId, this);
+    const sessions = this.env.ledger.register(accountId, this, sessionId);
     this.send({ type: 'registered', sessionId });
     this.env.events.emit('registered', { accountId, sessionId, sessions });
     this.startPushing();
@@ -137,7 +147,9 @@ export class SimConnection {
   private onClose(code: number): void {
     clearTimeout(this.registerTimer);
     clearTimeout(this.idleTimer);
+    clearTimeout(this.idleKill);
     clearInterval(this.pushTimer);
+    if (this.idledOut) code = CloseCode.registerTimeout;
     this.env.ledger.openSockets -= 1;
     const { accountId, sessionId } = this;
     if (accountId !== undefined) this.env.ledger.unregister(accountId, this, code);

@@ -204,3 +204,17 @@ export class TestCluster {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }
+
+/** Epoch of each shard `node` holds now. */
+export async function epochsOf(cluster: TestCluster, node: string): Promise<Map<number, number>> {
+  const r = await adminQuery(`SELECT shard, epoch FROM "${cluster.schema}".shard_leases WHERE owner = $1`, [node]);
+  return new Map((r.rows as { shard: number; epoch: string }[]).map((row) => [row.shard, Number(row.epoch)]));
+}
+
+/** Starts three nodes and waits until the shards are spread as rendezvous hashing says and every account runs once. */
+export async function threeNodes(cluster: TestCluster, accounts = 50): Promise<void> {
+  await cluster.open(accounts);
+  await Promise.all(['a', 'b', 'c'].map((id) => cluster.startNode(id)));
+  await waitFor(() => cluster.balanced(['a', 'b', 'c']), 60_000, 'the shards to spread over the three nodes');
+  await waitFor(() => cluster.allLiveOnce(), 40_000, 'every account to run once');
+}
