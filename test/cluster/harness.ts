@@ -126,10 +126,10 @@ export class TestCluster {
   }
 
   /** Starts `statevisor start` in cluster mode; resolves once it runs (its API is up and it joined). */
-  async startNode(id: string, extra: string[] = []): Promise<NodeProc> {
+  async startNode(id: string, extra: string[] = [], databaseUrl = this.databaseUrl): Promise<NodeProc> {
     const t = this.timings;
     const args = [
-      'src/daemon/main.ts', 'start', '--database-url', this.databaseUrl, '--database-schema', this.schema, '--node-id', id,
+      'src/daemon/main.ts', 'start', '--database-url', databaseUrl, '--database-schema', this.schema, '--node-id', id,
       '--upstream', this.sim.url, '--api-port', '0', '--data-file', path.join(this.dir, id, 'data.json'), '--no-demo', '--log-level', 'info',
       '--lease-ms', String(t.leaseMs), '--renew-ms', String(t.renewMs), '--handover-margin-ms', String(t.handoverMarginMs),
       '--shards', String(t.shards), '--heartbeat-interval-ms', String(t.heartbeatIntervalMs), '--shutdown-timeout', '8000', '--cancel-timeout', '2000',
