@@ -10,7 +10,8 @@ import { desiredOwner } from '../../src/cluster/rendezvous.js';
 import { shardOf } from '../../src/cluster/shardOf.js';
 import { postgresStore } from '../../src/persistence/index.js';
 import { createSimulatorClient, type SimulatorStats } from '../../src/simulator/index.js';
-import { adminQuery, freshSchema, PG_URL } from '../helpers/postgres.js';
+import pg from 'pg';
+import { freshSchema, PG_URL } from '../helpers/postgres.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const TOKEN = 'cluster-test-token-0123456789';
@@ -148,9 +149,26 @@ export class TestCluster {
     return node;
   }
 
+  /** One statement on the cluster's database (its own short connection). */
+  async query(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+    const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5_000, query_timeout: 10_000 });
+    await client.connect();
+    try {
+      return await client.query(text, values);
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** `owner:epoch` of every shard whose lease has not expired. */
+  async epochs(): Promise<Map<number, string>> {
+    const r = await this.query(`SELECT shard, owner, epoch FROM "${this.schema}".shard_leases WHERE owner IS NOT NULL AND expires_at > now()`);
+    return new Map((r.rows as { shard: number; owner: string; epoch: string }[]).map((row) => [row.shard, `${row.owner}:${row.epoch}`]));
+  }
+
   /** Owner of each shard whose lease has not expired, by the database's clock. */
   async owners(): Promise<Map<number, string>> {
-    const r = await adminQuery(`SELECT shard, owner FROM "${this.schema}".shard_leases WHERE owner IS NOT NULL AND expires_at > now()`);
+    const r = await this.query(`SELECT shard, owner FROM "${this.schema}".shard_leases WHERE owner IS NOT NULL AND expires_at > now()`);
     return new Map((r.rows as { shard: number; owner: string }[]).map((row) => [row.shard, row.owner]));
   }
 
@@ -200,14 +218,14 @@ export class TestCluster {
   async close(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => end(n)));
     await this.sim?.stop();
-    await this.#schema.drop();
+    if (this.databaseUrl === PG_URL) await this.#schema.drop();
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }
 
 /** Epoch of each shard `node` holds now. */
 export async function epochsOf(cluster: TestCluster, node: string): Promise<Map<number, number>> {
-  const r = await adminQuery(`SELECT shard, epoch FROM "${cluster.schema}".shard_leases WHERE owner = $1`, [node]);
+  const r = await cluster.query(`SELECT shard, epoch FROM "${cluster.schema}".shard_leases WHERE owner = $1`, [node]);
   return new Map((r.rows as { shard: number; epoch: string }[]).map((row) => [row.shard, Number(row.epoch)]));
 }
 
