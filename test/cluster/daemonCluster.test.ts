@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, TOKEN, waitFor } from './harness.js';
+import { TestCluster, TOKEN, waitFor } from '../../soak/cluster/harness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let cluster: TestCluster | undefined;

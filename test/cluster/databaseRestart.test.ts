@@ -1,7 +1,7 @@
 // A PostgreSQL restart shorter than the trust window moves no account. Against a server of the
 // test's own (initdb in a temp dir), so the shared server other tests use is never restarted.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, TIMINGS, waitFor } from './harness.js';
+import { TestCluster, TIMINGS, waitFor } from '../../soak/cluster/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from './privatePostgres.js';
 
 let cluster: TestCluster | undefined;

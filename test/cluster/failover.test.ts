@@ -1,6 +1,6 @@
 // Several real statevisor nodes and the simulator as its own process, on the local PostgreSQL.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, TIMINGS, waitFor } from './harness.js';
+import { TestCluster, TIMINGS, waitFor } from '../../soak/cluster/harness.js';
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {

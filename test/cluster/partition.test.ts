@@ -1,7 +1,7 @@
 // A node cut from PostgreSQL by a TCP proxy the test controls.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, TIMINGS, waitFor } from './harness.js';
-import { TcpProxy } from './tcpProxy.js';
+import { TestCluster, TIMINGS, waitFor } from '../../soak/cluster/harness.js';
+import { TcpProxy } from '../../soak/cluster/tcpProxy.js';
 
 let cluster: TestCluster | undefined;
 let proxy: TcpProxy | undefined;

@@ -1,6 +1,6 @@
 // SIGSTOP past the lease, and SIGTERM's clean handoff, with real node processes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { epochsOf, TestCluster, threeNodes, TIMINGS, waitFor } from './harness.js';
+import { epochsOf, TestCluster, threeNodes, TIMINGS, waitFor } from '../../soak/cluster/harness.js';
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {

@@ -1,4 +1,4 @@
-// Real processes for the cluster tests: the simulator as its own process, statevisor daemons in
+// Real processes for the cluster tests and the cluster soak: the simulator as its own process, statevisor daemons in
 // cluster mode against a schema of their own on the local PostgreSQL, and the ground truth.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,8 +10,11 @@ import { desiredOwner } from '../../src/cluster/rendezvous.js';
 import { shardOf } from '../../src/cluster/shardOf.js';
 import { postgresStore } from '../../src/persistence/index.js';
 import { createSimulatorClient, type SimulatorStats } from '../../src/simulator/index.js';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freshSchema, PG_URL } from '../helpers/postgres.js';
+
+/** The local server (`.ci/setup.d/10-postgres.sh` starts it): trust auth for `postgres` on 127.0.0.1:5432. */
+export const PG_URL = process.env.STATEVISOR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const TOKEN = 'cluster-test-token-0123456789';
@@ -102,13 +105,9 @@ export class TestCluster {
   sim!: SimProc;
   dir!: string;
   readonly accountIds: string[] = [];
-  readonly #schema = freshSchema('cluster');
+  readonly schema = `cluster_${randomBytes(6).toString('hex')}`;
 
   constructor(readonly timings = TIMINGS, readonly databaseUrl = PG_URL) {}
-
-  get schema(): string {
-    return this.#schema.schema;
-  }
 
   async open(accounts: number): Promise<void> {
     this.dir = await mkdtemp(path.join(os.tmpdir(), 'statevisor-cluster-'));
@@ -218,7 +217,7 @@ export class TestCluster {
   async close(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => end(n)));
     await this.sim?.stop();
-    if (this.databaseUrl === PG_URL) await this.#schema.drop();
+    await this.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`).catch(() => undefined);
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }
