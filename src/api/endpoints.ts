@@ -27,6 +27,7 @@ export interface EndpointDeps {
   supervisor: Supervisor;
   metrics: MetricsCollector;
   ready?: (() => boolean) | undefined;
+  cluster?: (() => Promise<unknown>) | undefined;
 }
 
 const none = (run: Endpoint['run']): Endpoint => ({ body: 'none', run });
@@ -70,6 +71,7 @@ export function apiRoutes(deps: EndpointDeps): Route<Endpoint>[] {
     { pattern: ['v1', 'accounts', ':id', 'disable'], methods: { POST: optional(async ({ id }) => ok({ account: await sup.disable(id!) })) } },
     { pattern: ['v1', 'reload'], methods: { POST: optional(async () => ok({ reload: await sup.reload() })) } },
     { pattern: ['v1', 'events'], methods: { GET: none(async () => upgradeRequired()) } },
+    ...(deps.cluster ? [{ pattern: ['v1', 'cluster'], methods: { GET: none(async () => ok({ cluster: await deps.cluster!() })) } }] : []),
   ];
 }
 

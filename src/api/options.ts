@@ -59,11 +59,13 @@ export interface ControlApiOptions {
   ready?: () => boolean;
   /** Store write latency for `/metrics`: `instrumentStore(store).writeLatency`. Default: not reported. */
   writeLatency?: StoreWriteLatency;
+  /** Cluster mode: what `GET /v1/cluster` answers (nodes, shard owners). Default: that route answers 404. */
+  cluster?: () => Promise<unknown>;
 }
 
 /** Options with every default applied; `token` still to resolve. */
-export type ResolvedApiOptions = Required<Omit<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency'>> &
-  Pick<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency'>;
+export type ResolvedApiOptions = Required<Omit<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency' | 'cluster'>> &
+  Pick<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency' | 'cluster'>;
 
 /**
  * Applies {@link CONTROL_API_DEFAULTS} and checks the options.

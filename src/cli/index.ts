@@ -23,6 +23,7 @@ import { registerStatusCommand } from './status.js';
 import { registerTokenCommand } from './token.js';
 import { registerWhyCommand } from './why.js';
 import { registerWhatIfCommand } from './whatIf.js';
+import { registerClusterCommand } from './cluster.js';
 
 export { OPERATOR_EXIT, CliError } from './errors.js';
 export { processIo, type OperatorIo } from './io.js';
@@ -58,6 +59,7 @@ export function registerOperatorCommands(program: Command, io: OperatorIo = proc
   registerTokenCommand(program, io);
   registerWhyCommand(program, io);
   registerWhatIfCommand(program, io);
+  registerClusterCommand(program, io);
   return program;
 }
 

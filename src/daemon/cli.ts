@@ -50,6 +50,14 @@ export function buildProgram(proc: CliProcess): Command {
     .option('--inspect-port <port>', 'inspection relay port on 127.0.0.1 (default 7071)', parseInteger)
     .option('--no-demo', 'do not seed demo accounts into an empty store')
     .option('--skip-invalid', 'open a data file with invalid records: skip them (each is logged) and keep them in the file unchanged')
+    .option('--database-url <url>', 'cluster mode: PostgreSQL URL instead of the data file (env STATEVISOR_DATABASE_URL)')
+    .option('--node-id <id>', 'cluster mode: this node\'s id (default <hostname>-<pid>)')
+    .option('--lease-ms <ms>', 'cluster mode: shard lease length (default 15000)', parseInteger)
+    .option('--renew-ms <ms>', 'cluster mode: lease renewal interval (default 5000)', parseInteger)
+    .option('--handover-margin-ms <ms>', 'cluster mode: wait before taking over after an unclean loss (default 20000)', parseInteger)
+    .option('--database-schema <name>', 'cluster mode: PostgreSQL schema (default statevisor)')
+    .option('--heartbeat-interval-ms <ms>', 'session heartbeat interval, below the platform idle timeout (default 15000)', parseInteger)
+    .option('--shards <n>', 'cluster mode: number of shards, the same on every node (default 256)', parseInteger)
     .action(async (opts: Record<string, unknown>) => runStart(proc, opts));
   registerOperatorCommands(program, { env: proc.env, cwd: proc.cwd, stdout: proc.stdout, stderr: proc.stderr, exit: (code) => proc.exit(code) });
   program
@@ -92,6 +100,14 @@ function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
     'api.port': opts.apiPort,
     inspect: opts.inspect,
     inspectPort: opts.inspectPort,
+    'database.url': opts.databaseUrl,
+    nodeId: opts.nodeId,
+    'database.schema': opts.databaseSchema,
+    heartbeatIntervalMs: opts.heartbeatIntervalMs,
+    'cluster.leaseMs': opts.leaseMs,
+    'cluster.renewMs': opts.renewMs,
+    'cluster.handoverMarginMs': opts.handoverMarginMs,
+    'cluster.shards': opts.shards,
     // commander sets demo: true unless --no-demo; only the explicit flag overrides lower layers.
     demo: opts.demo === false ? false : undefined,
     skipInvalid: opts.skipInvalid === true ? true : undefined,
@@ -173,9 +189,11 @@ function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
+/** Bad configuration and a cluster that cannot be joined as configured (no database, taken node id) exit 2. */
+const CONFIG_CODES = new Set(['CONFIG_INVALID', 'DATABASE_UNAVAILABLE', 'DUPLICATE_NODE_ID', 'STORE_VERSION_TOO_NEW']);
 
 function errorExit(err: unknown): number {
-  return err instanceof StatevisorError && err.code === 'CONFIG_INVALID' ? EXIT.config : EXIT.fatal;
+  return (err instanceof StatevisorError && CONFIG_CODES.has(err.code)) || err instanceof RangeError ? EXIT.config : EXIT.fatal;
 }
 
 function parseInteger(value: string): number {

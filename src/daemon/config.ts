@@ -34,6 +34,23 @@ export const daemonConfigSchema = z.strictObject({
   /** Relay XState inspection events on 127.0.0.1:`inspectPort` (see `src/inspect`). */
   inspect: z.boolean(),
   inspectPort: z.number().int().min(0).max(65_535),
+  /** Cluster mode: PostgreSQL instead of the lowdb file (see docs/cluster.md). Never logged: it may hold a password. */
+  database: z.strictObject({
+    url: z.string().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+    /** The PostgreSQL schema holding statevisor's tables. Default `statevisor`. */
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'must be a lower-case identifier (a-z, 0-9, _)' }).optional(),
+  }),
+  /** The session worker's heartbeat interval (keep it below the platform's idle timeout). Default 15 000. */
+  heartbeatIntervalMs: z.number().int().positive().optional(),
+  /** This node's id in the cluster; default `<hostname>-<pid>`. */
+  nodeId: z.string().min(1).max(128).optional(),
+  /** Cluster timings (defaults and reasons: CLUSTER_DEFAULTS in src/cluster/options.ts). */
+  cluster: z.strictObject({
+    leaseMs: z.number().int().positive().optional(),
+    renewMs: z.number().int().positive().optional(),
+    shards: z.number().int().min(1).max(65_536).optional(),
+    handoverMarginMs: z.number().int().nonnegative().optional(),
+  }),
 });
 
 /** The daemon's resolved configuration. */
@@ -50,6 +67,8 @@ export const DAEMON_DEFAULTS: DaemonConfig = Object.freeze({
   skipInvalid: false,
   inspect: false,
   inspectPort: 7071,
+  database: {},
+  cluster: {},
 });
 
 /**
@@ -73,6 +92,10 @@ export const ENV_KEYS: Readonly<Record<string, string>> = Object.freeze({
   STATEVISOR_SKIP_INVALID: 'skipInvalid',
   STATEVISOR_INSPECT: 'inspect',
   STATEVISOR_INSPECT_PORT: 'inspectPort',
+  STATEVISOR_DATABASE_URL: 'database.url',
+  STATEVISOR_NODE_ID: 'nodeId',
+  STATEVISOR_DATABASE_SCHEMA: 'database.schema',
+  STATEVISOR_HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
 });
 
 /** Bad configuration: names the key (or path) and where it came from. The CLI exits 2. */
@@ -147,12 +170,13 @@ function parseEnvValue(raw: string): unknown {
   return raw;
 }
 
-// `api` is the one nested object whose keys layers set one by one; `restart` is taken whole.
+// `api`, `database` and `cluster` are the nested objects whose keys layers set one by one; `restart` is taken whole.
+const NESTED = new Set(['api', 'database', 'cluster']);
 function flatten(values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (key === 'api' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) out[`api.${k}`] = v;
+    if (NESTED.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) out[`${key}.${k}`] = v;
     } else out[key] = value;
   }
   return out;

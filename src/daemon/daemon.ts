@@ -16,6 +16,8 @@ import { createSimulator, type Simulator } from '../simulator/index.js';
 import type { ShutdownStats } from '../supervision/shutdownStats.js';
 import type { DaemonConfig } from './config.js';
 import { armDemoFaults, demoAccounts } from './demo.js';
+import type { ClusterNode } from '../cluster/index.js';
+import { openDaemonClusterNode } from './clusterMode.js';
 import { loggedKeywordReplies } from './replyLogger.js';
 
 /** A running daemon: its supervisor, control API, and the embedded simulator and inspection relay if any. */
@@ -65,7 +67,7 @@ function nameThePortSetting(setting: typeof API_PORT_SETTING): (err: unknown) =>
   };
 }
 
-type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi };
+type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi; node?: ClusterNode };
 
 /**
  * Starts the daemon: opens the store (taking its lock), starts the bundled simulator when no
@@ -83,17 +85,25 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const logger = daemonLogger(config, io.stdout);
   const parts: Parts = {};
   try {
-    const store = instrumentStore(await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, skipInvalid: config.skipInvalid, logger }));
+    // Cluster mode (database.url): the node's view of PostgreSQL instead of the lowdb file.
+    parts.node = await openDaemonClusterNode(config, io.env, logger);
+    const node = parts.node;
+    const store = instrumentStore(node ? node.store : await lowdbStore({ file: config.dataFile, secret: io.env.STATEVISOR_SECRET, watch: true, skipInvalid: config.skipInvalid, logger }));
     parts.store = store;
     if (!io.env.STATEVISOR_SECRET) {
       logger.warn({ dataFile: config.dataFile }, `credentials are stored in plaintext in ${config.dataFile} (mode 0600, readable only by this user): set STATEVISOR_SECRET to encrypt them`);
     }
     parts.simulator = config.upstreamUrl ? undefined : await createSimulator({ rate: 0.2 });
-    if (parts.simulator && config.demo) await seedDemo(store, parts.simulator, logger);
+    if (parts.simulator && config.demo && !node) await seedDemo(store, parts.simulator, logger);
     parts.relay = config.inspect ? await createInspectionRelay({ port: config.inspectPort }).catch(nameThePortSetting(INSPECT_PORT_SETTING)) : undefined;
     const url = config.upstreamUrl ?? parts.simulator!.url;
     const supervisor = createSupervisor({
-      worker: websocketSession({ url, onMessage: loggedKeywordReplies() }),
+      worker: websocketSession({
+        url,
+        onMessage: loggedKeywordReplies(),
+        ...(config.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: config.heartbeatIntervalMs } : {}),
+        ...(node ? { canSend: node.canSend } : {}),
+      }),
       store,
       logger,
       cancelTimeoutMs: config.cancelTimeoutMs,
@@ -111,10 +121,12 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       maxConnections: config.api.maxConnections,
       headersTimeoutMs: config.api.headersTimeoutMs,
       requestTimeoutMs: config.api.requestTimeoutMs,
+      ...(node ? { cluster: () => node.info() } : {}),
     }).catch(nameThePortSetting(API_PORT_SETTING));
     parts.api = api;
     if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}; \`statevisor token\` shows where it is later): ${api.createdToken}\n`);
     await supervisor.start();
+    if (node) await node.start(supervisor, (e) => logger.fatal({ err: e }, e.message));
     logger.info({ dashboard: `${api.url}/ui/` }, `dashboard: ${api.url}/ui/ (sign in with the API token${api.tokenFile ? ` from ${api.tokenFile}` : ''})`);
     logger.info({ dataFile: config.dataFile, upstream: redactUrl(url), api: api.url, inspector: parts.relay?.pageUrl, accounts: supervisor.list().length }, `statevisor running${parts.simulator ? ' against the bundled simulator' : ''}`);
     return running(supervisor, { ...parts, api }, logger, config);
@@ -128,6 +140,8 @@ function running(supervisor: Supervisor, parts: Parts & { api: ControlApi }, log
   let stopping: Promise<ShutdownStats> | undefined;
   const stop = async () => {
     const started = performance.now();
+    // Cluster mode: hand every shard off first (its accounts stop, then the lease is released), so successors start at once.
+    await parts.node?.drain(config.shutdownTimeoutMs);
     const stats = await supervisor.shutdown({ timeoutMs: config.shutdownTimeoutMs });
     await closeParts({ ...parts, store: undefined });
     const { error, durationMs: supervisorMs, ...counts } = stats;
@@ -146,6 +160,7 @@ async function closeParts(parts: Parts): Promise<void> {
   await parts.relay?.close();
   await parts.simulator?.close();
   await parts.store?.close();
+  await parts.node?.close();
 }
 
 async function seedDemo(store: AccountStore, simulator: Simulator, logger: Logger): Promise<void> {

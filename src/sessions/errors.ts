@@ -154,3 +154,22 @@ function describe(cause: unknown): string {
   if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
   return String(cause);
 }
+
+/**
+ * The session was fenced (its `canSend` guard said no) and the task was not cancelled within
+ * {@link FENCED_WAIT_MS}. Retryable; in cluster mode the node cancels fenced accounts at once, so
+ * this only surfaces if that failed.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof StatevisorError && e.code === 'SESSION_FENCED') log.warn('fenced session was not cancelled');
+ * ```
+ */
+export class SessionFencedError extends StatevisorError {
+  constructor(waitedMs: number) {
+    super('SESSION_FENCED', `The session stopped sending because its guard (canSend) refused, and the task was not cancelled within ${waitedMs} ms. In cluster mode, check \`statevisor cluster\` for who holds the account.`);
+  }
+}
+
+/** How long a fenced session waits for its cancellation before failing with {@link SessionFencedError}. */
+export const FENCED_WAIT_MS = 30_000;

@@ -85,11 +85,20 @@ export interface WebsocketSessionOptions {
   onMessage?: MessageHandler;
   /** Passed to `new WebSocket(url, wsOptions)` (for example `headers`, `maxPayload`, `agent`). */
   wsOptions?: ClientOptions;
+  /**
+   * Checked before every outbound frame (register, heartbeat and its ping, reply). When it returns
+   * `false` the session is fenced: the socket is dropped without a frame, nothing more is sent,
+   * and the worker waits for its cancellation. Cluster mode passes the lease trust window here,
+   * so a node waking from a pause after losing an account sends nothing on the old session.
+   * Default: always allowed.
+   */
+  canSend?: (account: Account) => boolean;
 }
 
 /** {@link WebsocketSessionOptions} with every default applied. @example `resolveSessionOptions({ url }).heartbeatTimeoutMs // 10000` */
-export interface ResolvedSessionOptions extends Required<Omit<WebsocketSessionOptions, 'onMessage'>> {
+export interface ResolvedSessionOptions extends Required<Omit<WebsocketSessionOptions, 'onMessage' | 'canSend'>> {
   onMessage: MessageHandler | undefined;
+  canSend: ((account: Account) => boolean) | undefined;
 }
 
 /**
@@ -130,6 +139,7 @@ export function resolveSessionOptions(options: WebsocketSessionOptions): Resolve
     url: options.url,
     rateLimit: { ...(options.rateLimit ?? SESSION_DEFAULTS.rateLimit) },
     onMessage: options.onMessage,
+    canSend: options.canSend,
   };
   if (typeof options.url !== 'string' && typeof options.url !== 'function' && !(options.url instanceof URL)) {
     throw new TypeError('websocketSession: url is required (a string, a URL, or a function of the account)');

@@ -5,7 +5,7 @@
 import { WebSocket, type RawData } from 'ws';
 import type { WorkerContext } from '../worker/worker.js';
 import { CloseCode, encodeFrame, parseFrame, serverFrameSchema, type ClientFrame, type ServerFrame } from '../protocol/protocol.js';
-import { ConnectTimeoutError, HeartbeatTimeoutError, InvalidSessionUrlError, RegisterTimeoutError } from './errors.js';
+import { ConnectTimeoutError, FENCED_WAIT_MS, HeartbeatTimeoutError, InvalidSessionUrlError, RegisterTimeoutError, SessionFencedError } from './errors.js';
 import { errorForClose } from './closeCodes.js';
 import { Heartbeat } from './heartbeat.js';
 import { ThrottledReporter } from './reporter.js';
@@ -21,12 +21,15 @@ import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
  * the session is up; then either `cancelled` (the task's signal aborted: close handshake or
  * terminate) or `failed` (a timeout or a heartbeat ended it: terminate), and finally `closed`
  * once the socket's `close` event came, carrying the error `run()` rejects with (none after a cancel).
+ * `fenced`: the `canSend` guard refused an outbound frame (cluster mode: this node no longer holds
+ * the account); the socket is dropped without a frame and nothing is ever sent again on this run.
  */
 type RunState =
   | { readonly kind: 'connecting' | 'registering' | 'live' }
   | { readonly kind: 'cancelled' }
+  | { readonly kind: 'fenced' }
   | { readonly kind: 'failed'; readonly error: Error }
-  | { readonly kind: 'closed'; readonly error: Error | undefined };
+  | { readonly kind: 'closed'; readonly error: Error | undefined; readonly fenced: boolean };
 
 /** How long to wait for ws's `close` event after `terminate()` before settling anyway. */
 const TERMINATE_GRACE_MS = 1_000;
@@ -92,10 +95,11 @@ export class SessionRun implements ReplyChannel {
       await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs, this.clock);
     }
     if (this.state.kind === 'closed' && this.state.error) throw this.state.error;
+    if (this.state.kind === 'closed' && this.state.fenced) await this.awaitCancellation();
   }
 
   canSend(): boolean {
-    return this.state.kind === 'live' && this.ws?.readyState === WebSocket.OPEN;
+    return this.state.kind === 'live' && this.ws?.readyState === WebSocket.OPEN && this.allowed();
   }
 
   takeToken(): boolean {
@@ -103,7 +107,34 @@ export class SessionRun implements ReplyChannel {
   }
 
   send(frame: ClientFrame): void {
+    if (!this.allowed()) return;
     this.ws?.send(encodeFrame(frame));
+  }
+
+  /** The `canSend` guard, read before every outbound frame; the first refusal fences the run. */
+  private allowed(): boolean {
+    const kind = this.state.kind;
+    if (kind === 'fenced' || (this.state.kind === 'closed' && this.state.fenced)) return false;
+    if (!this.opts.canSend || this.opts.canSend(this.ctx.account)) return true;
+    this.fence();
+    return false;
+  }
+
+  /** Drops the socket without a frame (no close handshake: that too would be a frame). */
+  private fence(): void {
+    if (this.state.kind === 'closed') return;
+    this.state = { kind: 'fenced' };
+    this.ctx.log.warn('session fenced: the guard refused an outbound frame (in cluster mode: this node no longer holds the account); sending nothing more');
+    this.clearTimer(this.phaseTimer);
+    this.terminate();
+  }
+
+  /** A fenced run ends when the task is cancelled (the owner of the guard does that), bounded. */
+  private async awaitCancellation(): Promise<void> {
+    if (this.signal.aborted) return;
+    const aborted = new Promise<void>((resolve) => this.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await settleWithin(aborted, FENCED_WAIT_MS, this.clock);
+    if (!this.signal.aborted) throw new SessionFencedError(FENCED_WAIT_MS);
   }
 
   count(outcome: ReplyOutcome): void {
@@ -192,7 +223,7 @@ export class SessionRun implements ReplyChannel {
   }
 
   private probe(seq: number): void {
-    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    if (this.ws?.readyState !== WebSocket.OPEN || !this.allowed()) return;
     this.ws.ping();
     this.send({ type: 'heartbeat', seq });
   }
@@ -227,8 +258,8 @@ export class SessionRun implements ReplyChannel {
   private onClose(code: number, reason: string): void {
     const was = this.state;
     if (was.kind === 'closed') return;
-    const error = was.kind === 'failed' ? was.error : was.kind === 'cancelled' ? undefined : errorForClose(code, reason, was.kind, this.lastSocketError);
-    this.state = { kind: 'closed', error };
+    const error = was.kind === 'failed' ? was.error : was.kind === 'cancelled' || was.kind === 'fenced' ? undefined : errorForClose(code, reason, was.kind, this.lastSocketError);
+    this.state = { kind: 'closed', error, fenced: was.kind === 'fenced' };
     if (error) this.ctx.log.warn({ closeCode: code, code: (error as { code?: string }).code }, 'session ended');
     else this.ctx.log.info({ closeCode: code }, 'session closed');
     this.resolveClosed();

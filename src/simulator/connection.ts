@@ -34,6 +34,10 @@ export class SimConnection {
   sessionId: string | undefined;
   private registerTimer: NodeJS.Timeout | undefined;
   private pushTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleKill: NodeJS.Timeout | undefined;
+  /** Set when the idle timeout closed the socket: the ledger records 4008 even if the silent client never answered the close. */
+  private idledOut = false;
   private pushed = 0;
 
   constructor(readonly socket: SimSocket, private readonly env: SimEnv) {
@@ -44,6 +48,23 @@ export class SimConnection {
     socket.on('error', () => {});
     socket.once('close', (code) => this.onClose(code));
     this.registerTimer = setTimeout(() => this.closeWith(CloseCode.registerTimeout, 'register timeout'), env.options.registerTimeoutMs);
+    this.heardFrom();
+  }
+
+  /** Any frame from the client: restarts the idle timer (when on), and feeds the stale-frame count. */
+  private heardFrom(): void {
+    if (this.accountId !== undefined && this.sessionId !== undefined) this.env.ledger.recordFrame(this.accountId, this);
+    const idle = this.env.options.idleTimeoutMs;
+    if (idle <= 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.idleOut(), idle);
+  }
+
+  /** Drops a silent client as platforms do: close 4008, and cut the TCP connection if it does not answer within closeGraceMs. */
+  private idleOut(): void {
+    this.idledOut = true;
+    this.closeWith(CloseCode.registerTimeout, 'idle timeout');
+    this.idleKill = setTimeout(() => this.terminate(), this.env.options.closeGraceMs);
   }
 
   /** Half-open: the account's traffic is black-holed in both directions. */
@@ -74,11 +95,13 @@ export class SimConnection {
   }
 
   private onPing(data: Buffer): void {
+    this.heardFrom();
     // autoPong is off on the server so that half-open can swallow pings too.
     if (!this.halfOpen && this.socket.readyState === SimSocket.OPEN) this.socket.pong(data);
   }
 
   private onData(data: RawData, isBinary: boolean): void {
+    this.heardFrom();
     if (this.halfOpen) return;
     const frame = isBinary ? undefined : parseFrame(clientFrameSchema, rawText(data));
     if (!frame) return this.closeWith(CloseCode.protocolError, 'invalid frame');
@@ -100,7 +123,7 @@ export class SimConnection {
     const sessionId = this.env.nextId('s');
     this.accountId = accountId;
     this.sessionId = sessionId;
-    const sessions = this.env.ledger.register(accountId, this);
+    const sessions = this.env.ledger.register(accountId, this, sessionId);
     this.send({ type: 'registered', sessionId });
     this.env.events.emit('registered', { accountId, sessionId, sessions });
     this.startPushing();
@@ -123,7 +146,10 @@ export class SimConnection {
 
   private onClose(code: number): void {
     clearTimeout(this.registerTimer);
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.idleKill);
     clearInterval(this.pushTimer);
+    if (this.idledOut) code = CloseCode.registerTimeout;
     this.env.ledger.openSockets -= 1;
     const { accountId, sessionId } = this;
     if (accountId !== undefined) this.env.ledger.unregister(accountId, this, code);

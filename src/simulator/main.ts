@@ -7,7 +7,8 @@
  * ```
  *
  * Flags: `--port` (default 0 = ephemeral), `--host` (default 127.0.0.1; a non-loopback host
- * also needs `--allow-remote`), `--rate` (pushed messages per second per session, default 0).
+ * also needs `--allow-remote`), `--rate` (pushed messages per second per session, default 0), `--idle-timeout-ms` (close
+ * a connection silent for that long with 4008; default 0 = off).
  * SIGTERM / SIGINT close it cleanly (exit code 0).
  */
 import { parseArgs } from 'node:util';
@@ -38,6 +39,7 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorOptions {
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
       rate: { type: 'string', default: '0' },
+      'idle-timeout-ms': { type: 'string', default: '0' },
       'allow-remote': { type: 'boolean', default: false },
     },
     strict: true,
@@ -46,10 +48,12 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorOptions {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`--port must be an integer 0–65535, got "${values.port}"`);
   const rate = Number(values.rate);
   if (!Number.isFinite(rate) || rate < 0) throw new RangeError(`--rate must be a number ≥ 0, got "${values.rate}"`);
+  const idleTimeoutMs = Number(values['idle-timeout-ms']);
+  if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0) throw new RangeError(`--idle-timeout-ms must be an integer ≥ 0 (0 = off), got "${values['idle-timeout-ms']}"`);
   if (!isLoopback(values.host) && !values['allow-remote']) {
     throw new RangeError(`--host ${values.host} is not loopback and the control endpoint is unauthenticated; add --allow-remote to do it anyway`);
   }
-  return { port, host: values.host, rate, allowRemote: values['allow-remote'] };
+  return { port, host: values.host, rate, allowRemote: values['allow-remote'], ...(idleTimeoutMs > 0 ? { idleTimeoutMs } : {}) };
 }
 
 /**

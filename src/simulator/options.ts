@@ -36,6 +36,7 @@ export interface Violation {
  * | `texts` | {@link DEFAULT_TEXTS}, used round-robin by the pusher |
  * | `registerTimeoutMs` | `10 000`: a connection that does not register in time is closed with 4008 |
  * | `closeGraceMs` | `250`: in `close()`, how long clients get to answer close 1001 before termination |
+ * | `idleTimeoutMs` | `0` (off): a connection that sent no frame (message or ping) for this long is closed with 4008, as platforms drop silent clients |
  *
  * @example
  * ```ts
@@ -52,6 +53,8 @@ export interface SimulatorOptions {
   texts?: readonly string[];
   registerTimeoutMs?: number;
   closeGraceMs?: number;
+  /** Close (4008) a connection that sent no frame for this long; 0 = never. Default 0. */
+  idleTimeoutMs?: number;
   /** Called (as well as the `violation` event) when an account gets a second live session. */
   onViolation?: (violation: Violation) => void;
 }
@@ -97,6 +100,7 @@ export interface ResolvedSimulatorOptions {
   texts: readonly string[];
   registerTimeoutMs: number;
   closeGraceMs: number;
+  idleTimeoutMs: number;
   onViolation: ((violation: Violation) => void) | undefined;
 }
 
@@ -116,6 +120,10 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
   const rate = o.rate ?? 0;
   if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`simulator: rate must be a finite number ≥ 0, got ${rate}`);
   const texts = o.texts && o.texts.length > 0 ? o.texts : DEFAULT_TEXTS;
+  const idleTimeoutMs = o.idleTimeoutMs ?? 0;
+  if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0 || idleTimeoutMs > 2_147_483_647) {
+    throw new RangeError(`simulator: idleTimeoutMs must be an integer number of milliseconds ≥ 0 (0 = off), got ${idleTimeoutMs}`);
+  }
   return {
     host,
     port: o.port ?? 0,
@@ -124,6 +132,7 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     texts,
     registerTimeoutMs: o.registerTimeoutMs ?? 10_000,
     closeGraceMs: o.closeGraceMs ?? 250,
+    idleTimeoutMs,
     onViolation: o.onViolation,
   };
 }

@@ -1,0 +1,96 @@
+import type { Pool } from 'pg';
+import type { AccountStatus } from '../account.js';
+import type { Fence } from '../persistence/fence.js';
+import { withTimeout } from '../withTimeout.js';
+import type { ClusterClock } from './clock.js';
+
+/**
+ * Publishes this node's account statuses to `account_status`, batched: changes seen in
+ * `flushMs` go out as one statement per shard, fenced by that shard's lease epoch exactly like
+ * supervision writes. A node that lost a shard (a pause, a cut from the database) therefore cannot
+ * overwrite the new owner's statuses: its late rows are refused and counted in `rejected`.
+ *
+ * @example
+ * ```ts
+ * const publisher = new StatusPublisher({ pool, schema: '"statevisor"', nodeId: 'a', fenceFor, shardOf, clock, flushMs: 250 });
+ * supervisor.subscribe((all) => publisher.observe(all));
+ * ```
+ */
+export class StatusPublisher {
+  readonly #last = new Map<string, string>();
+  readonly #pending = new Map<string, AccountStatus>();
+  #timer: unknown;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  rejected = 0;
+  published = 0;
+
+  constructor(
+    private readonly o: {
+      pool: Pool;
+      quotedSchema: string;
+      nodeId: string;
+      fenceFor: (shard: number) => Fence;
+      shardOf: (id: string) => number;
+      clock: ClusterClock;
+      flushMs: number;
+      queryTimeoutMs: number;
+      onError: (e: unknown) => void;
+    },
+  ) {}
+
+  /** Takes the supervisor's full status list; remembers what changed since the last publication. */
+  observe(all: readonly AccountStatus[]): void {
+    if (this.#closed) return;
+    for (const s of all) {
+      const key = `${s.state}|${s.incarnation}|${s.since}|${s.restarts}|${s.enabled}|${JSON.stringify(s.report ?? null)}|${s.lastError?.message ?? ''}`;
+      if (this.#last.get(s.id) === key) continue;
+      this.#last.set(s.id, key);
+      this.#pending.set(s.id, s);
+    }
+    if (this.#pending.size > 0 && this.#timer === undefined) this.#timer = this.o.clock.setTimeout(() => void this.flush(), this.o.flushMs);
+  }
+
+  /** Writes what is pending now (one statement per shard). Never rejects. */
+  flush(): Promise<void> {
+    this.#timer = undefined;
+    const run = async () => {
+      await this.#flushing;
+      const batch = [...this.#pending.values()];
+      this.#pending.clear();
+      const byShard = new Map<number, AccountStatus[]>();
+      for (const s of batch) {
+        const shard = this.o.shardOf(s.id);
+        byShard.set(shard, [...(byShard.get(shard) ?? []), s]);
+      }
+      for (const [shard, statuses] of byShard) await this.#write(shard, statuses);
+    };
+    const p = run().catch((e: unknown) => this.o.onError(e));
+    this.#flushing = p;
+    return p;
+  }
+
+  async #write(shard: number, statuses: AccountStatus[]): Promise<void> {
+    const fence = this.o.fenceFor(shard);
+    const s = this.o.quotedSchema;
+    const query = this.o.pool.query<{ held: string }>(
+      `WITH lease AS (SELECT 1 FROM ${s}.shard_leases WHERE shard = $1 AND owner = $2 AND epoch = $3 FOR SHARE),
+            w AS (INSERT INTO ${s}.account_status (id, node, status, updated_at)
+                  SELECT u.id, $2, u.status, now() FROM unnest($4::text[], $5::jsonb[]) AS u(id, status)
+                  WHERE EXISTS (SELECT 1 FROM lease) AND EXISTS (SELECT 1 FROM ${s}.accounts a WHERE a.id = u.id)
+                  ON CONFLICT (id) DO UPDATE SET node = EXCLUDED.node, status = EXCLUDED.status, updated_at = now())
+       SELECT count(*) AS held FROM lease`,
+      [shard, fence.owner, fence.epoch, statuses.map((x) => x.id), statuses.map((x) => JSON.stringify(x))],
+    );
+    const r = await withTimeout(query, this.o.queryTimeoutMs);
+    if (!r.ok) throw r.error;
+    if (Number(r.value.rows[0]?.held ?? 0) === 0) this.rejected += statuses.length;
+    else this.published += statuses.length;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.o.clock.clearTimeout(this.#timer);
+    await this.#flushing;
+  }
+}
