@@ -6,7 +6,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { WorkerContext } from '../worker/worker.js';
 import { CloseCode, encodeFrame, parseFrame, serverFrameSchema, type ClientFrame, type ServerFrame } from '../protocol/protocol.js';
 import { ConnectTimeoutError, HeartbeatTimeoutError, InvalidSessionUrlError, RegisterTimeoutError } from './errors.js';
-import { errorForClose, type SessionPhase } from './closeCodes.js';
+import { errorForClose } from './closeCodes.js';
 import { Heartbeat } from './heartbeat.js';
 import { ThrottledReporter } from './reporter.js';
 import { createTokenBucket, type TokenBucket } from './tokenBucket.js';
@@ -15,6 +15,18 @@ import { JobCancelledError } from '../jobs/errors.js';
 import type { MessageHandler, ReplyOutcome, ResolvedSessionOptions } from './options.js';
 import { safeUrl, resolveUrl, rawText, settleWithin } from './util.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+
+/**
+ * Where one run stands: exactly one of these at a time. `connecting → registering → live` while
+ * the session is up; then either `cancelled` (the task's signal aborted: close handshake or
+ * terminate) or `failed` (a timeout or a heartbeat ended it: terminate), and finally `closed`
+ * once the socket's `close` event came, carrying the error `run()` rejects with (none after a cancel).
+ */
+type RunState =
+  | { readonly kind: 'connecting' | 'registering' | 'live' }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'failed'; readonly error: Error }
+  | { readonly kind: 'closed'; readonly error: Error | undefined };
 
 /** How long to wait for ws's `close` event after `terminate()` before settling anyway. */
 const TERMINATE_GRACE_MS = 1_000;
@@ -29,10 +41,7 @@ const TERMINATE_GRACE_MS = 1_000;
  */
 export class SessionRun implements ReplyChannel {
   private ws: WebSocket | undefined;
-  private phase: SessionPhase = 'connecting';
-  private error: Error | undefined;
-  private cancelled = false;
-  private socketClosed = false;
+  private state: RunState = { kind: 'connecting' };
   private lastSocketError: Error | undefined;
   private phaseTimer: TimerHandle | undefined;
   private closeTimer: TimerHandle | undefined;
@@ -82,11 +91,11 @@ export class SessionRun implements ReplyChannel {
       this.release();
       await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs, this.clock);
     }
-    if (this.error) throw this.error;
+    if (this.state.kind === 'closed' && this.state.error) throw this.state.error;
   }
 
   canSend(): boolean {
-    return this.phase === 'live' && this.ws?.readyState === WebSocket.OPEN;
+    return this.state.kind === 'live' && this.ws?.readyState === WebSocket.OPEN;
   }
 
   takeToken(): boolean {
@@ -123,8 +132,9 @@ export class SessionRun implements ReplyChannel {
   }
 
   private onOpen(): void {
+    if (this.state.kind !== 'connecting') return;
     this.clearTimer(this.phaseTimer);
-    this.phase = 'registering';
+    this.state = { kind: 'registering' };
     this.send({ type: 'register', accountId: this.ctx.account.id, token: this.ctx.account.credentials ?? '' });
     this.phaseTimer = this.clock.setTimeout(() => this.fail(new RegisterTimeoutError(this.opts.registerTimeoutMs)), this.opts.registerTimeoutMs);
   }
@@ -139,9 +149,9 @@ export class SessionRun implements ReplyChannel {
   }
 
   private onRegistered(sessionId: string): void {
-    if (this.phase !== 'registering') return;
+    if (this.state.kind !== 'registering') return;
     this.clearTimer(this.phaseTimer);
-    this.phase = 'live';
+    this.state = { kind: 'live' };
     Object.assign(this.reporter.details, { connected: true, connectedAt: this.clock.now(), sessionId });
     this.reporter.now();
     this.heartbeat.start();
@@ -149,7 +159,7 @@ export class SessionRun implements ReplyChannel {
   }
 
   private onMessage(frame: Extract<ServerFrame, { type: 'message' }>): void {
-    if (this.phase !== 'live') return;
+    if (this.state.kind !== 'live') return;
     this.reporter.details.messagesIn += 1;
     this.reporter.countersChanged();
     const { account, signal, log } = this.ctx;
@@ -189,12 +199,11 @@ export class SessionRun implements ReplyChannel {
 
   /** Abort: close 1000, wait for the handshake up to closeTimeoutMs, then terminate. */
   private cancel(): void {
-    if (this.cancelled || this.socketClosed || this.error) return;
-    this.cancelled = true;
+    if (!this.up()) return;
+    this.state = { kind: 'cancelled' };
     this.heartbeat.stop();
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CONNECTING) return this.terminate();
-    this.phase = 'closing';
     ws.close(CloseCode.normal, 'cancelled');
     this.closeTimer = this.clock.setTimeout(() => {
       this.ctx.log.warn({ closeTimeoutMs: this.opts.closeTimeoutMs }, 'close handshake timed out, terminating');
@@ -203,8 +212,8 @@ export class SessionRun implements ReplyChannel {
   }
 
   private fail(error: Error): void {
-    if (this.socketClosed || this.error || this.cancelled) return;
-    this.error = error;
+    if (!this.up()) return;
+    this.state = { kind: 'failed', error };
     this.terminate();
   }
 
@@ -216,12 +225,19 @@ export class SessionRun implements ReplyChannel {
   }
 
   private onClose(code: number, reason: string): void {
-    if (this.socketClosed) return;
-    this.socketClosed = true;
-    if (!this.error && !this.cancelled) this.error = errorForClose(code, reason, this.phase, this.lastSocketError);
-    if (this.error) this.ctx.log.warn({ closeCode: code, code: (this.error as { code?: string }).code }, 'session ended');
+    const was = this.state;
+    if (was.kind === 'closed') return;
+    const error = was.kind === 'failed' ? was.error : was.kind === 'cancelled' ? undefined : errorForClose(code, reason, was.kind, this.lastSocketError);
+    this.state = { kind: 'closed', error };
+    if (error) this.ctx.log.warn({ closeCode: code, code: (error as { code?: string }).code }, 'session ended');
     else this.ctx.log.info({ closeCode: code }, 'session closed');
     this.resolveClosed();
+  }
+
+  /** Connecting, registering or live: neither cancelled, failed nor closed. */
+  private up(): boolean {
+    const kind = this.state.kind;
+    return kind === 'connecting' || kind === 'registering' || kind === 'live';
   }
 
   private clearTimer(handle: TimerHandle | undefined): void {
