@@ -19,6 +19,8 @@ export interface AccountInput {
   settings?: Record<string, unknown>;
   /** Per-account override of the supervisor's restart policy; any subset. */
   restart?: RestartPolicyInput;
+  /** With admission control on: this account's starts go ahead of the others' (default `false`). */
+  priority?: boolean;
 }
 
 /** An account as stored and as handed to a worker: `AccountInput` with its defaults applied. */
@@ -28,6 +30,7 @@ export interface Account {
   credentials?: string;
   settings: Record<string, unknown>;
   restart?: RestartPolicyInput;
+  priority?: boolean;
 }
 
 /**
@@ -64,6 +67,8 @@ export interface AccountStatus {
   leaked?: boolean;
   lastError?: { message: string; code?: string };
   nextRestartAt?: number;
+  /** While `loading`: the start waits for its turn under admission control (`admission` option); no task runs yet. */
+  waitingForAdmission?: boolean;
   /** While `suspended`: the restart intensity was exceeded, or the worker failed with `retryable: false`. */
   suspendedBecause?: 'intensity' | 'nonRetryable';
   /** The last details the worker gave through `report()`, merged. */

@@ -42,6 +42,7 @@ export const accountSchema = z.strictObject({
   credentials: z.string({ error: 'must be a string' }).optional(),
   settings: settingsSchema,
   restart: restartPolicyInputSchema.optional(),
+  priority: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 const inputSchema = accountSchema.extend({

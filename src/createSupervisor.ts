@@ -24,6 +24,7 @@ import { Runtime } from './supervision/runtime.js';
 import type { ShutdownStats } from './supervision/shutdownStats.js';
 import { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
 import { systemClock } from './clock/clock.js';
+import { AdmissionGate, type AdmissionStats } from './admission/admissionGate.js';
 
 /** A running supervisor: commands, status, and shutdown. See the README for the guarantees. */
 export interface Supervisor {
@@ -55,6 +56,13 @@ export interface Supervisor {
   shutdown(opts?: { timeoutMs?: number }): Promise<ShutdownStats>;
   /** Resolves when the supervisor has stopped, by `shutdown()` or by escalation (then `stats.error` is set). */
   readonly done: Promise<ShutdownStats>;
+  /** Admission control's counters (waiting, starting, admitted and dropped totals); `undefined` when the `admission` option is off. */
+  admission(): AdmissionStats | undefined;
+  /**
+   * Cluster mode: this node admits `1/nodes` of the fleet-wide admission limits. A no-op without
+   * the `admission` option.
+   */
+  shareAdmission(nodes: number): void;
   /** The status read model (`@xstate/store`) the API, CLI and metrics read. */
   readonly statusModel: StatusModel;
   /** The root actor. */
@@ -83,6 +91,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const clock = options.clock ?? systemClock;
   const { perAccount, ...runnerOptions } = options.jobs ?? {};
   const jobs = createJobRunner({ clock, ...runnerOptions, logger: logger.child({ component: 'jobs' }) });
+  // Created here so that bad limits throw from createSupervisor(), before anything runs.
+  const admission = options.admission ? new AdmissionGate(options.admission, clock) : undefined;
   const root = new RootLink();
   const queue = new KeyedQueue();
   const runtime = new Runtime(
@@ -100,6 +110,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       clock,
       jobs,
       jobLimits: perAccount ?? SUPERVISOR_DEFAULTS.jobsPerAccount,
+      admission,
     },
     root,
     queue,
@@ -141,6 +152,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     reload: () => reloadAccounts(deps, runtime.log),
     shutdown: (opts) => lifecycle.shutdown(opts?.timeoutMs ?? defaultShutdownTimeoutMs),
     done: lifecycle.done,
+    admission: () => admission?.stats(),
+    shareAdmission: (nodes) => admission?.shareAmong(nodes),
     statusModel,
     actor,
   };

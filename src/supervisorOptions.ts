@@ -7,6 +7,7 @@ import type { ScopeLimits } from './jobs/types.js';
 import type { AccountStore } from './persistence/accountStore.js';
 import type { RestartPolicyInput } from './supervision/restartPolicy.js';
 import type { Clock } from './clock/clock.js';
+import type { AdmissionOptions } from './admission/admissionOptions.js';
 
 /**
  * Options of `createSupervisor()`. Give exactly one of `worker` and `workerFor`.
@@ -59,6 +60,19 @@ export interface SupervisorOptions {
    * ```
    */
   clock?: Clock;
+  /**
+   * Admission control: a limit on how fast and how many tasks start, across every account and
+   * every kind of start (boot, restarts, commands, reload). Off by default (tasks start at once).
+   * A start waiting for its turn shows `state: 'loading'` with `waitingForAdmission: true`; a
+   * `remove` or `disable` meanwhile means it never starts; shutdown drops waiting starts.
+   * See `AdmissionOptions` and the README's "Admission control".
+   *
+   * @example
+   * ```ts
+   * createSupervisor({ worker, admission: { startsPerSecond: 20, burst: 20, maxStarting: 50 } });
+   * ```
+   */
+  admission?: AdmissionOptions;
 }
 
 /** Every default of {@link SupervisorOptions}, in one place. */

@@ -4,6 +4,7 @@ import type { TaskError } from '../worker/describeError.js';
 import type { WorkerHandle } from '../worker/workerHandle.js';
 import type { accountTaskMachine, AccountTaskOutput, TaskEndReason } from '../machines/accountTask.js';
 import type { TimerHandle } from '../clock/clock.js';
+import type { AdmissionTicket } from '../admission/admissionGate.js';
 import type { RestartMemory } from './decideRestart.js';
 import type { RestartPolicy } from './restartPolicy.js';
 
@@ -20,6 +21,8 @@ export interface LiveTask {
   inShutdown: boolean;
   /** Resolves with the task's output once it is `cleaned`; never rejects. */
   readonly ended: Promise<AccountTaskOutput>;
+  /** Under admission control: the turn this start holds until the task is `running` or ended. */
+  ticket: AdmissionTicket | undefined;
 }
 
 /** Why an account is suspended. */
@@ -40,6 +43,7 @@ export interface Suspension {
  * - `live`: a task (one incarnation) runs, from spawn until it is `cleaned`.
  * - `backoff`: the task ended on its own and a restart is scheduled at `at`.
  * - `awaitingLeak`: a start is owed once the account's leaked worker settles (`onLeak: 'wait'`).
+ * - `admitting`: a start waits for its turn under admission control; aborting `cancel` gives it up.
  * - `suspended`: the restart policy gave up; only a command starts it again.
  * - `removed`: the account was removed; a late queued step finds it here and does nothing.
  */
@@ -48,6 +52,7 @@ export type SlotRun =
   | { readonly kind: 'live'; readonly task: LiveTask }
   | { readonly kind: 'backoff'; readonly timer: TimerHandle; readonly at: number }
   | { readonly kind: 'awaitingLeak' }
+  | { readonly kind: 'admitting'; readonly cancel: AbortController }
   | ({ readonly kind: 'suspended' } & Readonly<Suspension>)
   | { readonly kind: 'removed' };
 
@@ -102,12 +107,17 @@ export class AccountSlot {
 
   // Each transition below names the run it leaves; the runtime checks `run.kind` before calling.
 
-  /** idle | backoff | awaitingLeak → live. */
+  /** idle | backoff | awaitingLeak → admitting. */
+  admitting(cancel: AbortController): void {
+    this.#run = { kind: 'admitting', cancel };
+  }
+
+  /** idle | backoff | awaitingLeak | admitting → live. */
   started(task: LiveTask): void {
     this.#run = { kind: 'live', task };
   }
 
-  /** live → idle (the task is cleaned, or was let go of at the shutdown deadline); backoff | awaitingLeak → idle (cancelled). */
+  /** live → idle (the task is cleaned, or was let go of at the shutdown deadline); backoff | awaitingLeak | admitting → idle (cancelled). */
   stopped(): void {
     if (this.#run.kind !== 'suspended' && this.#run.kind !== 'removed') this.#run = IDLE;
   }
@@ -151,6 +161,8 @@ export class AccountSlot {
         return 'backoff';
       case 'awaitingLeak':
         return 'cancelling';
+      case 'admitting':
+        return 'loading';
       default:
         return this.lastEnd === 'failed' ? 'failed' : 'cleaned';
     }

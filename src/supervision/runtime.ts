@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Account, AccountStatus } from '../account.js';
 import { checkAccountRecord } from '../accountSchema.js';
 import type { Clock } from '../clock/clock.js';
+import type { AdmissionGate, AdmissionTicket } from '../admission/admissionGate.js';
 import type { TaskError } from '../worker/describeError.js';
 import type { WorkerLogic } from '../worker/worker.js';
 import { WorkerHandle } from '../worker/workerHandle.js';
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
   /** The runner every task's `ctx.jobs` submits to, and the limits of each task's scope. */
   jobs: JobRunner;
   jobLimits: ScopeLimits;
+  /** Admission control: every start waits its turn here first. Absent = start at once. */
+  admission: AdmissionGate | undefined;
 }
 
 /**
@@ -214,10 +217,42 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       return;
     }
     this.#cancelPending(slot);
+    const gate = this.#o.admission;
+    if (gate) return this.#awaitAdmission(slot, gate);
+    this.#launch(slot, undefined);
+  }
+
+  /**
+   * Parks the start until the admission gate gives it a turn (the account shows `loading` with
+   * `waitingForAdmission`). The turn is taken inside the account's queue, so a command queued
+   * meanwhile (remove, disable, update) goes first and the start, finding the account no longer
+   * waiting, hands its turn back: a cancelled wait never starts a task.
+   */
+  #awaitAdmission(slot: AccountSlot, gate: AdmissionGate): void {
+    const cancel = new AbortController();
+    slot.admitting(cancel);
+    this.publish(slot);
+    gate.enter(slot.id, { priority: slot.account.priority === true, signal: cancel.signal }).then(
+      (ticket) =>
+        this.detach(
+          this.#queue.run(slot.id, () => {
+            const run = slot.run;
+            if (run.kind !== 'admitting' || run.cancel !== cancel || !this.#root.supervising) return ticket.release();
+            this.#launch(slot, ticket);
+            this.publish(slot);
+          }),
+        ),
+      () => undefined, // cancelled or dropped at shutdown: whoever did it has moved the slot on
+    );
+  }
+
+  /** Spawns the next incarnation now; `ticket` (admission) is released once it runs or ends. */
+  #launch(slot: AccountSlot, ticket: AdmissionTicket | undefined): void {
     slot.report = undefined;
     slot.incarnation += 1;
     if (slot.incarnation > 1) this.#log.info({ accountId: slot.id, incarnation: slot.incarnation }, `account ${slot.id}: starting incarnation ${slot.incarnation}`);
     const task = this.#spawnTask(slot);
+    task.ticket = ticket;
     slot.started(task);
     task.actor.start();
   }
@@ -226,7 +261,8 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   #cancelPending(slot: AccountSlot): void {
     const run = slot.run;
     if (run.kind === 'backoff') this.#o.clock.clearTimeout(run.timer);
-    if (run.kind === 'backoff' || run.kind === 'awaitingLeak') slot.stopped();
+    if (run.kind === 'admitting') run.cancel.abort();
+    if (run.kind === 'backoff' || run.kind === 'awaitingLeak' || run.kind === 'admitting') slot.stopped();
   }
 
   #spawnTask(slot: AccountSlot): LiveTask {
@@ -251,7 +287,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     });
     let resolveEnded!: (output: AccountTaskOutput) => void;
     const ended = new Promise<AccountTaskOutput>((resolve) => (resolveEnded = resolve));
-    const task: LiveTask = { actor, handle, state: 'loading', runningSince: undefined, commanded: false, inShutdown: false, ended };
+    const task: LiveTask = { actor, handle, state: 'loading', runningSince: undefined, commanded: false, inShutdown: false, ended, ticket: undefined };
     const finish = (output: AccountTaskOutput) => {
       this.#onTaskEnded(slot, task, output);
       resolveEnded(output);
@@ -275,6 +311,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   #onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state'], error: TaskError | undefined): void {
     if (slot.task !== task || task.state === value) return;
     task.state = value;
+    if (value !== 'loading') task.ticket?.release();
     if (value === 'running') task.runningSince = this.#o.clock.now();
     if (value === 'failed' && error) slot.lastError = error;
     if (value !== 'cleaned') this.publish(slot);
@@ -287,6 +324,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   }
 
   #onTaskEnded(slot: AccountSlot, task: LiveTask, output: AccountTaskOutput): void {
+    task.ticket?.release();
     if (slot.task !== task) return;
     slot.stopped();
     slot.lastEnd = output.reason;
@@ -383,6 +421,9 @@ export class Runtime implements SupervisorRuntime, AccountOps {
 
   stopAccepting(): void {
     this.#tally.begin(this.#o.clock.now(), this.#leaks.handles());
+    // Shutdown never waits for a turn: starts still waiting are dropped, and said so.
+    const dropped = this.#o.admission?.close() ?? [];
+    if (dropped.length > 0) this.#log.info({ dropped: dropped.length, accountIds: dropped.slice(0, 20) }, `shutdown: ${dropped.length} start(s) waiting for admission dropped, never started`);
     for (const slot of this.#slots.values()) {
       this.#cancelPending(slot);
       const task = slot.task;

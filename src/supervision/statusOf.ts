@@ -32,6 +32,7 @@ export function statusOf(slot: AccountSlot, leaked: boolean, now: number, previo
   const run = slot.run;
   if (run.kind === 'backoff' && state === 'backoff') status.nextRestartAt = run.at;
   if (run.kind === 'suspended' && state === 'suspended') status.suspendedBecause = run.cause;
+  if (run.kind === 'admitting' && state === 'loading') status.waitingForAdmission = true;
   if (slot.report) status.report = slot.report;
   return status;
 }

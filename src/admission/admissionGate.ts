@@ -1,0 +1,277 @@
+/**
+ * Admission control: a fleet-wide limit on how fast and how many account tasks start.
+ *
+ * Policy, in plain words:
+ * - Every start of a task (first start after boot, a restart after backoff, a command's fresh
+ *   start, a reload) asks the gate first and waits its turn. Waiting counts toward nothing else:
+ *   no restart intensity, no load timeout.
+ * - Turns are first come, first served, so an account that fails and asks again goes to the back
+ *   and cannot starve the others. Accounts marked `priority` have their own queue, served first.
+ * - At most `burst` starts within any one-second window, `startsPerSecond` on average, and at
+ *   most `maxStarting` admitted tasks not yet `running` (each holds its ticket until then).
+ * - A wait can be cancelled (a `remove` or `disable` of a waiting account): it never starts.
+ * - `close()` (shutdown) never waits for a turn: every waiting start is dropped and reported.
+ *
+ * The gate owns one timer at most (through the injected clock), armed for the next moment a
+ * start may be admitted.
+ */
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { StatevisorError } from '../errors.js';
+import { resolveAdmission, type AdmissionOptions, type ResolvedAdmission } from './admissionOptions.js';
+
+/** Held by an admitted start until its task is `running` or ended; `release()` is idempotent. */
+export interface AdmissionTicket {
+  release(): void;
+}
+
+/** A start that did not get its turn: cancelled while waiting, or dropped at shutdown. */
+export class AdmissionCancelledError extends StatevisorError {
+  constructor(
+    readonly accountId: string,
+    readonly why: 'cancelled' | 'shutdown',
+  ) {
+    super(
+      'ADMISSION_CANCELLED',
+      why === 'shutdown'
+        ? `Account "${accountId}" was waiting for admission when the supervisor shut down; it was not started.`
+        : `Account "${accountId}" stopped waiting for admission (cancelled); it was not started.`,
+    );
+  }
+}
+
+/** What the gate reports for metrics and status. */
+export interface AdmissionStats {
+  /** Starts waiting for their turn now. */
+  waiting: number;
+  /** Admitted starts whose task is not yet running. */
+  starting: number;
+  /** Starts admitted since the gate was created. */
+  admittedTotal: number;
+  /** Starts dropped (cancelled while waiting, or at shutdown) since the gate was created. */
+  droppedTotal: number;
+}
+
+interface Waiter {
+  accountId: string;
+  resolve: (ticket: AdmissionTicket) => void;
+  reject: (error: AdmissionCancelledError) => void;
+  /** Cleared once admitted or dropped; a cancelled waiter stays in its queue until reached. */
+  live: boolean;
+  detach: (() => void) | undefined;
+}
+
+/** A FIFO with O(1) push and shift (an array with a moving head, compacted as it drains). */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+  shift(): T | undefined {
+    const item = this.#items[this.#head];
+    this.#items[this.#head] = undefined;
+    this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+  drain(): T[] {
+    const rest = this.#items.slice(this.#head) as T[];
+    this.#items = [];
+    this.#head = 0;
+    return rest;
+  }
+}
+
+/**
+ * The admission gate. One per supervisor; see the policy above.
+ *
+ * @example
+ * ```ts
+ * const gate = new AdmissionGate({ startsPerSecond: 10 }, systemClock);
+ * const ticket = await gate.enter('acct-1', { signal });
+ * try { await login(); } finally { ticket.release(); }
+ * ```
+ */
+export class AdmissionGate {
+  readonly #clock: Clock;
+  #limits: ResolvedAdmission;
+  readonly #base: ResolvedAdmission;
+  readonly #priority = new Fifo<Waiter>();
+  readonly #normal = new Fifo<Waiter>();
+  /** Times of the last `burst` admissions, oldest first (a ring). */
+  #recent: number[] = [];
+  #recentHead = 0;
+  #tokens: number;
+  #refilledAt: number;
+  #starting = 0;
+  #waiting = 0;
+  #admittedTotal = 0;
+  #droppedTotal = 0;
+  #timer: { handle: TimerHandle; at: number } | undefined;
+  #closed = false;
+
+  constructor(options: AdmissionOptions, clock: Clock) {
+    this.#clock = clock;
+    this.#base = resolveAdmission(options);
+    this.#limits = this.#base;
+    this.#tokens = this.#limits.burst;
+    this.#refilledAt = clock.now();
+  }
+
+  /**
+   * Waits for this start's turn. Resolves with a ticket to release once the task is `running`
+   * (or ended); rejects with {@link AdmissionCancelledError} if `signal` aborts first or the gate
+   * closes.
+   */
+  enter(accountId: string, opts: { priority?: boolean; signal?: AbortSignal } = {}): Promise<AdmissionTicket> {
+    if (this.#closed) return Promise.reject(new AdmissionCancelledError(accountId, 'shutdown'));
+    if (opts.signal?.aborted) return Promise.reject(new AdmissionCancelledError(accountId, 'cancelled'));
+    return new Promise<AdmissionTicket>((resolve, reject) => {
+      const waiter: Waiter = { accountId, resolve, reject, live: true, detach: undefined };
+      const signal = opts.signal;
+      if (signal) {
+        const onAbort = () => this.#drop(waiter, 'cancelled');
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      (opts.priority ? this.#priority : this.#normal).push(waiter);
+      this.#waiting += 1;
+      this.#pump();
+    });
+  }
+
+  /**
+   * Scales the limits to a share of the fleet-wide ones: in cluster mode each of `nodes` live
+   * nodes admits `1/nodes` of the rate, the burst and the starting limit (at least 1 each).
+   */
+  shareAmong(nodes: number): void {
+    const n = Math.max(1, Math.floor(nodes));
+    const { startsPerSecond, burst, maxStarting } = this.#base;
+    this.#limits = {
+      startsPerSecond: startsPerSecond / n,
+      burst: Math.max(1, Math.floor(burst / n)),
+      maxStarting: maxStarting === Number.POSITIVE_INFINITY ? maxStarting : Math.max(1, Math.floor(maxStarting / n)),
+    };
+    this.#tokens = Math.min(this.#tokens, this.#limits.burst);
+    // Lay the window's ring out oldest first, keeping the newest `burst` times.
+    const ordered = [...this.#recent.slice(this.#recentHead), ...this.#recent.slice(0, this.#recentHead)];
+    this.#recent = ordered.slice(Math.max(0, ordered.length - this.#limits.burst));
+    this.#recentHead = 0;
+    this.#pump();
+  }
+
+  /** Drops every waiting start (each rejects with reason `shutdown`) and refuses new ones. Returns the dropped ids. */
+  close(): string[] {
+    this.#closed = true;
+    this.#disarm();
+    const dropped: string[] = [];
+    for (const waiter of [...this.#priority.drain(), ...this.#normal.drain()]) {
+      if (!waiter.live) continue;
+      dropped.push(waiter.accountId);
+      this.#drop(waiter, 'shutdown');
+    }
+    return dropped;
+  }
+
+  stats(): AdmissionStats {
+    return { waiting: this.#waiting, starting: this.#starting, admittedTotal: this.#admittedTotal, droppedTotal: this.#droppedTotal };
+  }
+
+  #drop(waiter: Waiter, why: 'cancelled' | 'shutdown'): void {
+    if (!waiter.live) return;
+    waiter.live = false;
+    waiter.detach?.();
+    this.#waiting -= 1;
+    this.#droppedTotal += 1;
+    waiter.reject(new AdmissionCancelledError(waiter.accountId, why));
+    // The next live waiter may be admissible now that this one left the head of a queue.
+    if (why === 'cancelled') this.#pump();
+  }
+
+  #next(): Waiter | undefined {
+    for (const queue of [this.#priority, this.#normal]) {
+      while (queue.size > 0 && !queue.peek()!.live) queue.shift();
+      if (queue.size > 0) return queue.peek();
+    }
+    return undefined;
+  }
+
+  #pump(): void {
+    if (this.#closed) return;
+    for (;;) {
+      const waiter = this.#next();
+      if (!waiter) return this.#disarm();
+      if (this.#starting >= this.#limits.maxStarting) return this.#disarm(); // a release pumps again
+      const now = this.#clock.now();
+      const readyAt = this.#readyAt(now);
+      if (readyAt > now) return this.#arm(readyAt, now);
+      this.#admit(waiter, now);
+    }
+  }
+
+  /** The earliest time a start may be admitted: a token available and room in the one-second window. */
+  #readyAt(now: number): number {
+    const { startsPerSecond, burst } = this.#limits;
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilledAt) * startsPerSecond) / 1000);
+    this.#refilledAt = now;
+    const tokenAt = this.#tokens >= 1 ? now : now + Math.ceil(((1 - this.#tokens) * 1000) / startsPerSecond);
+    // The window holds the last `burst` admission times; the oldest must be a second old.
+    const windowAt = this.#recent.length < burst ? now : this.#recent[this.#recentHead]! + 1000;
+    return Math.max(tokenAt, windowAt);
+  }
+
+  #admit(waiter: Waiter, now: number): void {
+    (this.#priority.peek() === waiter ? this.#priority : this.#normal).shift();
+    waiter.live = false;
+    waiter.detach?.();
+    this.#waiting -= 1;
+    this.#tokens -= 1;
+    this.#remember(now);
+    this.#starting += 1;
+    this.#admittedTotal += 1;
+    let held = true;
+    waiter.resolve({
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.#starting -= 1;
+        this.#pump();
+      },
+    });
+  }
+
+  #remember(now: number): void {
+    const { burst } = this.#limits;
+    if (this.#recent.length < burst) {
+      this.#recent.push(now);
+      return;
+    }
+    this.#recent[this.#recentHead] = now;
+    this.#recentHead = (this.#recentHead + 1) % burst;
+  }
+
+  #arm(at: number, now: number): void {
+    if (this.#timer && this.#timer.at <= at) return;
+    this.#disarm();
+    const handle = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#pump();
+    }, at - now);
+    this.#timer = { handle, at };
+  }
+
+  #disarm(): void {
+    if (!this.#timer) return;
+    this.#clock.clearTimeout(this.#timer.handle);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,57 @@
+import { StatevisorError } from '../errors.js';
+
+/**
+ * How fast and how many account tasks may start, fleet-wide (per supervisor). Off unless given.
+ *
+ * - `startsPerSecond`: the sustained rate. Required.
+ * - `burst`: at most this many starts within any one-second window (default: `startsPerSecond`,
+ *   rounded up). A bucket of `burst` tokens refilled at `startsPerSecond` would allow
+ *   `burst + startsPerSecond` in a second after a quiet spell; platforms that watch logins count
+ *   per window, so the window is enforced as such.
+ * - `maxStarting`: at most this many tasks admitted but not yet `running` (or ended) at once
+ *   (default: unlimited). Bounds how many logins are in flight when the platform is slow.
+ *
+ * @example
+ * ```ts
+ * createSupervisor({ worker, admission: { startsPerSecond: 20, burst: 20, maxStarting: 50 } });
+ * ```
+ */
+export interface AdmissionOptions {
+  startsPerSecond: number;
+  burst?: number;
+  maxStarting?: number;
+}
+
+/** {@link AdmissionOptions} with every default filled in. */
+export interface ResolvedAdmission {
+  startsPerSecond: number;
+  burst: number;
+  maxStarting: number;
+}
+
+/**
+ * Checks admission options and fills in the defaults.
+ *
+ * @throws StatevisorError `INVALID_OPTIONS` naming the field, for a rate that is not a positive
+ * number, or a `burst` / `maxStarting` that is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * resolveAdmission({ startsPerSecond: 500 }); // { startsPerSecond: 500, burst: 500, maxStarting: Infinity }
+ * ```
+ */
+export function resolveAdmission(options: AdmissionOptions): ResolvedAdmission {
+  const { startsPerSecond, burst = Math.ceil(startsPerSecond), maxStarting = Number.POSITIVE_INFINITY } = options;
+  if (!(typeof startsPerSecond === 'number' && Number.isFinite(startsPerSecond) && startsPerSecond > 0)) {
+    throw invalid('startsPerSecond', `must be a positive number of starts per second, got ${String(startsPerSecond)}`);
+  }
+  if (!(Number.isInteger(burst) && burst >= 1)) throw invalid('burst', `must be a whole number of starts, at least 1, got ${String(burst)}`);
+  if (!(maxStarting === Number.POSITIVE_INFINITY || (Number.isInteger(maxStarting) && maxStarting >= 1))) {
+    throw invalid('maxStarting', `must be a whole number of tasks, at least 1, got ${String(maxStarting)}`);
+  }
+  return { startsPerSecond, burst, maxStarting };
+}
+
+function invalid(field: string, what: string): StatevisorError {
+  return new StatevisorError('INVALID_OPTIONS', `admission.${field} ${what}.`);
+}

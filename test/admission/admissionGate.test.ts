@@ -1,0 +1,215 @@
+/**
+ * The admission gate on a simulated clock: the limits hold for any arrival pattern (a fast-check
+ * property), turns are first come first served with priority first, and waits can be cancelled
+ * or dropped at shutdown.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { AdmissionCancelledError, AdmissionGate, type AdmissionTicket } from '../../src/admission/index.js';
+
+const flush = async () => {
+  for (let i = 0; i < 5; i += 1) await Promise.resolve();
+};
+
+/** Advances the simulated clock in 1 ms steps, letting promise continuations run between. */
+async function advance(clock: SimulatedClock, ms: number) {
+  for (let t = 0; t < ms; t += 1) {
+    clock.increment(1);
+    await flush();
+  }
+}
+
+describe('AdmissionGate', () => {
+  it('admits 10,000 starts at 500/s in about 20 s, never more than burst in any one-second window', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 500, burst: 500 }, clock);
+    const admittedAt: number[] = [];
+    for (let i = 0; i < 10_000; i += 1) {
+      void gate.enter(`a${i}`).then((t) => {
+        admittedAt.push(clock.now());
+        t.release();
+      });
+    }
+    await flush();
+    for (let s = 0; s < 25 && admittedAt.length < 10_000; s += 1) {
+      // Step in 10 ms increments: fast enough for 10k starts, fine enough for the window check.
+      for (let k = 0; k < 100; k += 1) {
+        clock.increment(10);
+        await flush();
+      }
+    }
+    expect(admittedAt).toHaveLength(10_000);
+    const last = admittedAt[admittedAt.length - 1]!;
+    expect(last).toBeGreaterThanOrEqual(19_000);
+    expect(last).toBeLessThanOrEqual(20_100);
+    let j = 0;
+    for (let i = 0; i < admittedAt.length; i += 1) {
+      while (admittedAt[i]! - admittedAt[j]! >= 1000) j += 1;
+      expect(i - j + 1).toBeLessThanOrEqual(500);
+    }
+    expect(gate.stats()).toMatchObject({ waiting: 0, starting: 0, admittedTotal: 10_000 });
+  });
+
+  it('property: for any arrivals and holding times, the window, the rate and maxStarting hold, and FIFO order within a class', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          startsPerSecond: fc.integer({ min: 1, max: 50 }),
+          burst: fc.integer({ min: 1, max: 20 }),
+          maxStarting: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+          arrivals: fc.array(fc.record({ at: fc.integer({ min: 0, max: 3_000 }), holdMs: fc.integer({ min: 0, max: 800 }), priority: fc.boolean() }), { minLength: 1, maxLength: 40 }),
+        }),
+        async ({ startsPerSecond, burst, maxStarting, arrivals }) => {
+          const clock = new SimulatedClock();
+          const gate = new AdmissionGate({ startsPerSecond, burst, ...(maxStarting ? { maxStarting } : {}) }, clock);
+          const sorted = arrivals.map((a, i) => ({ ...a, i })).sort((x, y) => x.at - y.at || x.i - y.i);
+          const admitted: { i: number; at: number; priority: boolean }[] = [];
+          let starting = 0;
+          let maxSeen = 0;
+          let next = 0;
+          const horizon = 3_000 + ((arrivals.length + burst) * 1000) / Math.min(startsPerSecond, burst) + 40 * 800 + 2_000;
+          for (let now = 0; now <= horizon && admitted.length < arrivals.length; now += 1) {
+            while (next < sorted.length && sorted[next]!.at <= now) {
+              const a = sorted[next]!;
+              next += 1;
+              void gate.enter(`a${a.i}`, { priority: a.priority }).then((ticket: AdmissionTicket) => {
+                admitted.push({ i: a.i, at: clock.now(), priority: a.priority });
+                starting += 1;
+                maxSeen = Math.max(maxSeen, starting);
+                clock.setTimeout(() => {
+                  starting -= 1;
+                  ticket.release();
+                }, a.holdMs);
+              });
+            }
+            await flush();
+            clock.increment(1);
+            await flush();
+          }
+          expect(admitted).toHaveLength(arrivals.length);
+          if (maxStarting) expect(maxSeen).toBeLessThanOrEqual(maxStarting);
+          const times = admitted.map((a) => a.at);
+          for (let x = 0, y = 0; x < times.length; x += 1) {
+            while (times[x]! - times[y]! >= 1000) y += 1;
+            expect(x - y + 1).toBeLessThanOrEqual(burst);
+          }
+          // Average rate: n starts need at least (n - burst) / rate seconds after the first.
+          expect(times[times.length - 1]! - times[0]!).toBeGreaterThanOrEqual(Math.floor(((times.length - burst) * 1000) / startsPerSecond) - 1);
+          // FIFO within each class: arrival order is admission order.
+          for (const cls of [true, false]) {
+            const order = admitted.filter((a) => a.priority === cls).map((a) => sorted.findIndex((s) => s.i === a.i));
+            expect(order).toEqual([...order].sort((p, q) => p - q));
+          }
+        },
+      ),
+      { numRuns: 60, seed: 18 },
+    );
+  });
+
+  it('serves priority starts first, then the others in arrival order', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 1, burst: 1 }, clock);
+    const order: string[] = [];
+    for (const [id, priority] of [['a', false], ['b', false], ['p', true], ['c', false], ['q', true]] as const) {
+      void gate.enter(id, { priority }).then((t) => {
+        order.push(id);
+        t.release();
+      });
+    }
+    await advance(clock, 5_000);
+    expect(order).toEqual(['a', 'p', 'q', 'b', 'c']);
+  });
+
+  it('a constantly failing account that asks again goes to the back and starves nobody', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 10, burst: 10 }, clock);
+    const order: string[] = [];
+    let flaky = 0;
+    const askFlaky = () => {
+      void gate.enter('flaky').then((t) => {
+        order.push('flaky');
+        flaky += 1;
+        t.release();
+        if (flaky < 20) askFlaky(); // fails at once and asks again
+      });
+    };
+    askFlaky();
+    for (const id of ['a', 'b', 'c', 'd']) {
+      void gate.enter(id).then((t) => {
+        order.push(id);
+        t.release();
+      });
+    }
+    await advance(clock, 1_000);
+    // Each other account got its turn within the first five admissions, and the flaky one kept
+    // its place in line too (every fifth turn), not more.
+    for (const id of ['a', 'b', 'c', 'd']) expect(order.slice(0, 5)).toContain(id);
+    expect(order.filter((id) => id === 'flaky').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a cancelled wait never starts and frees its turn; shutdown drops the rest and reports them', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 1, burst: 1 }, clock);
+    const started: string[] = [];
+    const errors: AdmissionCancelledError[] = [];
+    const controller = new AbortController();
+    const enter = (id: string, signal?: AbortSignal) =>
+      gate.enter(id, signal ? { signal } : {}).then(
+        (t) => {
+          started.push(id);
+          t.release();
+        },
+        (e: AdmissionCancelledError) => errors.push(e),
+      );
+    const all = [enter('first'), enter('cancelled', controller.signal), enter('second'), enter('third')];
+    await flush();
+    expect(started).toEqual(['first']);
+    controller.abort();
+    await advance(clock, 1_000);
+    expect(started).toEqual(['first', 'second']);
+    expect(gate.stats()).toMatchObject({ waiting: 1, droppedTotal: 1 });
+    expect(gate.close()).toEqual(['third']);
+    await Promise.all(all);
+    expect(errors.map((e) => [e.accountId, e.why, e.code])).toEqual([
+      ['cancelled', 'cancelled', 'ADMISSION_CANCELLED'],
+      ['third', 'shutdown', 'ADMISSION_CANCELLED'],
+    ]);
+    await advance(clock, 2_000);
+    expect(started).toEqual(['first', 'second']);
+    await expect(gate.enter('late')).rejects.toMatchObject({ why: 'shutdown' });
+  });
+
+  it('maxStarting holds starts until a ticket is released', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 1_000, burst: 1_000, maxStarting: 2 }, clock);
+    const tickets: AdmissionTicket[] = [];
+    for (const id of ['a', 'b', 'c']) void gate.enter(id).then((t) => tickets.push(t));
+    await advance(clock, 100);
+    expect(tickets).toHaveLength(2);
+    tickets[0]!.release();
+    tickets[0]!.release(); // idempotent: frees one slot, not two
+    await advance(clock, 10);
+    expect(tickets).toHaveLength(3);
+    expect(gate.stats().starting).toBe(2);
+  });
+
+  it('shares the limits among cluster nodes', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 100, burst: 100 }, clock);
+    gate.shareAmong(4);
+    const at: number[] = [];
+    for (let i = 0; i < 50; i += 1) void gate.enter(`a${i}`).then((t) => (at.push(clock.now()), t.release()));
+    await advance(clock, 1_999);
+    // 25 per second on this node: 25 at once, 25 more a second later.
+    expect(at.filter((t) => t < 1_000)).toHaveLength(25);
+    expect(at).toHaveLength(50);
+  });
+
+  it('refuses bad limits, naming the field', () => {
+    const clock = new SimulatedClock();
+    expect(() => new AdmissionGate({ startsPerSecond: 0 }, clock)).toThrow(/admission\.startsPerSecond/);
+    expect(() => new AdmissionGate({ startsPerSecond: 5, burst: 0.5 }, clock)).toThrow(/admission\.burst/);
+    expect(() => new AdmissionGate({ startsPerSecond: 5, maxStarting: -1 }, clock)).toThrow(/admission\.maxStarting/);
+  });
+});
