@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const ops: string[] = [];
 let dirSyncDelayMs = 0;
+let dirSyncError: string | undefined;
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
@@ -27,6 +28,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     const writeFile = handle.writeFile.bind(handle);
     handle.sync = async () => {
       if (what === 'dir' && dirSyncDelayMs > 0) await new Promise((r) => setTimeout(r, dirSyncDelayMs));
+      if (what === 'dir' && dirSyncError) throw Object.assign(new Error(`sync: ${dirSyncError}`), { code: dirSyncError });
       await sync();
       ops.push(`sync ${what}`);
     };
@@ -55,6 +57,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'statevisor-fsync-'));
   ops.length = 0;
   dirSyncDelayMs = 0;
+  dirSyncError = undefined;
 });
 afterEach(async () => {
   await rmDir(dir, { recursive: true, force: true });
@@ -76,6 +79,16 @@ describe('a durable write', () => {
     expect(resolved).toBe(false);
     await write;
     expect(ops.indexOf('sync dir')).toBeGreaterThan(ops.indexOf('rename tmp→file'));
+  });
+
+  it('accepts a file system that cannot fsync a directory, and fails on a real I/O error', async () => {
+    for (const code of ['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP']) {
+      dirSyncError = code;
+      await expect(writeFileDurably(path.join(dir, 'statevisor.json'), '{}\n'), code).resolves.toBeUndefined();
+    }
+    dirSyncError = 'EIO';
+    await expect(writeFileDurably(path.join(dir, 'statevisor.json'), '{}\n')).rejects.toMatchObject({ code: 'EIO' });
+    expect(ops.filter((o) => o === 'close dir')).toHaveLength(5);
   });
 
   it('is how the lowdb store acknowledges a put: the same sequence completed before put() resolves', async () => {
