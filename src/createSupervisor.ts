@@ -5,8 +5,7 @@ import { createJobRunner } from './jobs/runner.js';
 import { StatevisorError } from './errors.js';
 import { defaultLogger } from './logging/redaction.js';
 import { liveRef } from './machines/liveRef.js';
-import { supervisorMachine } from './machines/supervisor.js';
-import { unopenedStore } from './persistence/unopenedStore.js';
+import { supervisorMachine, type SupervisorRuntime } from './machines/supervisor.js';
 import { lowdbStore } from './persistence/lowdbStore.js';
 import { DEFAULT_DATA_FILE } from './persistence/lowdbOptions.js';
 import { createStatusModel, type StatusModel } from './status/statusBoard.js';
@@ -14,11 +13,16 @@ import { subscribeBatched } from './status/subscribeBatched.js';
 import { waitForStatus } from './status/waitForStatus.js';
 import { Lifecycle } from './supervision/lifecycle.js';
 import * as commands from './supervision/commands.js';
+import type { CommandDeps } from './supervision/commands.js';
+import { KeyedQueue } from './supervision/keyedQueue.js';
+import { RootLink } from './supervision/rootLink.js';
+import { StoreHandle } from './supervision/storeHandle.js';
 import { DEFAULT_RESTART_POLICY, resolveRestartPolicy } from './supervision/restartPolicy.js';
 import { reloadAccounts, type ReloadResult } from './supervision/reload.js';
 import { Runtime } from './supervision/runtime.js';
 import type { ShutdownStats } from './supervision/shutdownStats.js';
 import { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
+import { systemClock } from './clock/clock.js';
 
 /** A running supervisor: commands, status, and shutdown. See the README for the guarantees. */
 export interface Supervisor {
@@ -70,62 +74,69 @@ export interface Supervisor {
  */
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   const logicFor = chooseLogic(options);
+  const logger = options.logger ?? defaultLogger();
   // The default store is the lowdb file, opened (and locked) by start(), not here: creating a
   // supervisor touches no disk.
-  const openStore = async () => options.store ?? (await lowdbStore({ file: DEFAULT_DATA_FILE, logger }));
-  const logger = options.logger ?? defaultLogger();
+  const store = new StoreHandle(async () => options.store ?? (await lowdbStore({ file: DEFAULT_DATA_FILE, logger })));
   const statusModel = createStatusModel();
+  const clock = options.clock ?? systemClock;
   const { perAccount, ...runnerOptions } = options.jobs ?? {};
-  const jobs = createJobRunner({ ...runnerOptions, logger: logger.child({ component: 'jobs' }) });
-  const runtime = new Runtime({
-    store: unopenedStore,
-    logicFor,
-    policy: resolveRestartPolicy(DEFAULT_RESTART_POLICY, options.restart),
-    cancelTimeoutMs: options.cancelTimeoutMs ?? SUPERVISOR_DEFAULTS.cancelTimeoutMs,
-    loadTimeoutMs: options.loadTimeoutMs ?? SUPERVISOR_DEFAULTS.loadTimeoutMs,
-    logger,
-    inspect: options.inspect,
-    status: statusModel,
-    random: options.random ?? Math.random,
-    jobs,
-    jobLimits: perAccount ?? SUPERVISOR_DEFAULTS.jobsPerAccount,
-  });
+  const jobs = createJobRunner({ clock, ...runnerOptions, logger: logger.child({ component: 'jobs' }) });
+  const root = new RootLink();
+  const queue = new KeyedQueue();
+  const runtime = new Runtime(
+    {
+      store,
+      logicFor,
+      policy: resolveRestartPolicy(DEFAULT_RESTART_POLICY, options.restart),
+      cancelTimeoutMs: options.cancelTimeoutMs ?? SUPERVISOR_DEFAULTS.cancelTimeoutMs,
+      loadTimeoutMs: options.loadTimeoutMs ?? SUPERVISOR_DEFAULTS.loadTimeoutMs,
+      logger,
+      inspect: options.inspect,
+      status: statusModel,
+      random: options.random ?? Math.random,
+      clock,
+      jobs,
+      jobLimits: perAccount ?? SUPERVISOR_DEFAULTS.jobsPerAccount,
+    },
+    root,
+    queue,
+  );
   const defaultShutdownTimeoutMs = options.shutdownTimeoutMs ?? SUPERVISOR_DEFAULTS.shutdownTimeoutMs;
   const actor = createActor(supervisorMachine, {
-    input: { runtime: liveRef(runtime), defaultShutdownTimeoutMs },
+    input: { runtime: liveRef<SupervisorRuntime>(runtime), defaultShutdownTimeoutMs },
+    clock,
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
-  runtime.root = actor;
-  const lifecycle = new Lifecycle(runtime, actor, openStore, jobs);
+  root.attach(actor);
+  // Started now, idle until START: the root is the one record of the lifecycle from the beginning.
+  actor.start();
+  const lifecycle = new Lifecycle(actor);
+  const deps: CommandDeps = { gate: root, queue, store, accounts: runtime };
   const waitTimeoutMs = options.waitTimeoutMs ?? SUPERVISOR_DEFAULTS.waitTimeoutMs;
   // A store that reports changes made by other programs (lowdb's `watch: true`) triggers a reload.
-  let following = false;
   const followExternalChanges = () => {
-    const store = runtime.options.store;
-    if (following || !store.onExternalChange) return;
-    following = true;
-    const stop = store.onExternalChange(() => {
-      if (runtime.phase === 'running') runtime.detach(reloadAccounts(runtime));
+    const stop = store.current.onExternalChange?.(() => {
+      if (root.accepting) runtime.detach(reloadAccounts(deps, runtime.log));
     });
-    void lifecycle.done.then(stop);
+    if (stop) void lifecycle.done.then(stop);
   };
+  let started: Promise<void> | undefined;
 
   return {
-    start: async () => {
-      await lifecycle.start();
-      followExternalChanges();
-    },
-    add: (account) => commands.addAccount(runtime, account),
-    update: (id, patch) => commands.updateAccount(runtime, id, patch),
-    remove: (id) => commands.removeAccount(runtime, id),
-    enable: (id) => commands.enableAccount(runtime, id),
-    disable: (id) => commands.disableAccount(runtime, id),
-    restart: (id) => commands.restartAccount(runtime, id),
+    start: () =>
+      (started ??= lifecycle.start().then(followExternalChanges)),
+    add: (account) => commands.addAccount(deps, account),
+    update: (id, patch) => commands.updateAccount(deps, id, patch),
+    remove: (id) => commands.removeAccount(deps, id),
+    enable: (id) => commands.enableAccount(deps, id),
+    disable: (id) => commands.disableAccount(deps, id),
+    restart: (id) => commands.restartAccount(deps, id),
     status: (id) => statusModel.getSnapshot().context.statuses.get(id),
     list: () => [...statusModel.getSnapshot().context.statuses.values()],
     subscribe: (listener) => subscribeBatched(statusModel, listener),
-    waitFor: (id, state, opts) => waitForStatus(runtime, statusModel, id, state, opts?.timeoutMs ?? waitTimeoutMs),
-    reload: () => reloadAccounts(runtime),
+    waitFor: (id, state, opts) => waitForStatus(runtime.statuses, clock, id, state, opts?.timeoutMs ?? waitTimeoutMs),
+    reload: () => reloadAccounts(deps, runtime.log),
     shutdown: (opts) => lifecycle.shutdown(opts?.timeoutMs ?? defaultShutdownTimeoutMs),
     done: lifecycle.done,
     statusModel,

@@ -6,6 +6,7 @@ import type { JobRunnerOptions } from './jobs/options.js';
 import type { ScopeLimits } from './jobs/types.js';
 import type { AccountStore } from './persistence/accountStore.js';
 import type { RestartPolicyInput } from './supervision/restartPolicy.js';
+import type { Clock } from './clock/clock.js';
 
 /**
  * Options of `createSupervisor()`. Give exactly one of `worker` and `workerFor`.
@@ -20,7 +21,7 @@ export interface SupervisorOptions {
   worker?: Worker | AnyActorLogic;
   /** Chooses a worker per account (called once per incarnation, after the account is loaded). */
   workerFor?: (account: Account) => Worker | AnyActorLogic;
-  /** Where accounts and supervision state live. Default: {@link SUPERVISOR_DEFAULTS}.store, a new `memoryStore()`. */
+  /** Where accounts and supervision state live. Default: the lowdb file `DEFAULT_DATA_FILE`, opened and locked by `start()`. */
   store?: AccountStore;
   /** The supervisor's restart policy; accounts may override parts of it. Default: `DEFAULT_RESTART_POLICY`. */
   restart?: RestartPolicyInput;
@@ -44,6 +45,20 @@ export interface SupervisorOptions {
   jobs?: Omit<JobRunnerOptions, 'logger'> & { perAccount?: ScopeLimits };
   /** Source of randomness for backoff jitter, for reproducible tests. Default `Math.random`. */
   random?: () => number;
+  /**
+   * Every timer and time read of the supervisor: the root actor and each account task (their
+   * delays), backoff timers, status timestamps, the restart-intensity window, deadlines, the job
+   * runner (unless `jobs.clock` is given) and `ctx.clock` of every worker. XState's
+   * `SimulatedClock` fits. Default: real time (`systemClock`).
+   *
+   * @example
+   * ```ts
+   * const clock = new SimulatedClock();
+   * const supervisor = createSupervisor({ worker, store: memoryStore(), clock });
+   * clock.increment(60_000); // a minute passes for every backoff, timeout and timestamp
+   * ```
+   */
+  clock?: Clock;
 }
 
 /** Every default of {@link SupervisorOptions}, in one place. */

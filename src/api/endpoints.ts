@@ -1,3 +1,4 @@
+import { supervisorPhase } from '../machines/supervisor.js';
 import type { AccountInput } from '../account.js';
 import type { Supervisor } from '../createSupervisor.js';
 import { AccountNotFoundError } from '../errors.js';
@@ -81,7 +82,7 @@ function created(account: { id: string }): Reply {
  * any) agrees; 503 while starting, shutting down or stopped. The body says which.
  */
 function health(deps: EndpointDeps): Reply {
-  const state = String(deps.supervisor.actor.getSnapshot().value);
+  const state = supervisorPhase(deps.supervisor.actor.getSnapshot());
   const ready = state === 'running' && hookSaysReady(deps.ready);
   return { status: ready ? 200 : 503, json: { status: ready ? 'ok' : 'unavailable', live: true, ready, supervisor: state } };
 }

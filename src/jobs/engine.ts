@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../clock/clock.js';
 import {
   InvalidJobOptionsError,
   JobCancelledError,
@@ -85,7 +86,7 @@ export class JobEngine implements RecordCanceller {
     const group = scope.groupFor(options.lane);
     const startNow = this.#active.size < this.#o.concurrency && group.queue.size === 0 && scope.hasRoom(group);
     if (!startNow) this.#checkQueueRoom(scope, id);
-    const rec = new JobRecord(id, scope, group, options.lane, this.#seq++, timeoutMs, fn);
+    const rec = new JobRecord(id, scope, group, options.lane, this.#seq++, timeoutMs, fn, this.#o.clock.now());
     const old = scope.jobs.get(id);
     if (old !== undefined) this.#retention.remove(old);
     scope.jobs.set(id, rec);
@@ -146,7 +147,7 @@ export class JobEngine implements RecordCanceller {
 
   #start(rec: JobRecord): void {
     rec.state = 'running';
-    rec.startedAt = Date.now();
+    rec.startedAt = this.#o.clock.now();
     rec.holdsSlot = true;
     this.#running++;
     this.#active.add(rec);
@@ -154,7 +155,7 @@ export class JobEngine implements RecordCanceller {
     rec.group.active++;
     const controller = new AbortController();
     rec.controller = controller;
-    if (rec.timeoutMs !== Infinity) rec.timer = setTimeout(this.#onTimeout, rec.timeoutMs, rec);
+    if (rec.timeoutMs !== Infinity) rec.timer = this.#o.clock.setTimeout(() => this.#onTimeout(rec), rec.timeoutMs);
     const fn = rec.fn as JobFn<unknown>;
     rec.fn = undefined;
     let promise: Promise<unknown>;
@@ -174,7 +175,7 @@ export class JobEngine implements RecordCanceller {
   #settled(rec: JobRecord, ok: boolean, value: unknown): void {
     if (rec.state === 'running') this.#end(rec, ok ? 'completed' : 'failed', value);
     else if (rec.abandoned) {
-      const ms = Date.now() - (rec.abortedAt ?? 0);
+      const ms = this.#o.clock.now() - (rec.abortedAt ?? 0);
       this.#log('debug', { jobId: rec.id, scope: rec.scope.ownerId, ms }, `Abandoned job "${rec.id}" settled ${ms} ms after its abort.`);
       return;
     }
@@ -183,11 +184,10 @@ export class JobEngine implements RecordCanceller {
 
   /** Records the final state and settles `result`. The slot is released separately, by `#exit`. */
   #end(rec: JobRecord, state: FinalJobState, payload: unknown): void {
-    clearTimeout(rec.timer);
-    rec.timer = undefined;
+    this.#clearTimer(rec);
     if (rec.state === 'running') this.#running--;
     rec.state = state;
-    rec.finishedAt = Date.now();
+    rec.finishedAt = this.#o.clock.now();
     this.#totals[state]++;
     if (state === 'completed') rec.resolve(payload);
     else {
@@ -200,8 +200,8 @@ export class JobEngine implements RecordCanceller {
   /** Aborts a running job: final state now, slot held until its function settles or it is abandoned. */
   #abort(rec: JobRecord, state: 'cancelled' | 'timeout', error: Error): void {
     this.#end(rec, state, error);
-    rec.abortedAt = Date.now();
-    rec.timer = setTimeout(this.#onAbandonTimer, this.#o.abandonAfterMs, rec);
+    rec.abortedAt = this.#o.clock.now();
+    rec.timer = this.#o.clock.setTimeout(() => this.#onAbandonTimer(rec), this.#o.abandonAfterMs);
     rec.controller?.abort(error);
   }
 
@@ -223,7 +223,7 @@ export class JobEngine implements RecordCanceller {
     const scope = rec.scope.ownerId;
     this.#log(
       'warn',
-      { jobId: rec.id, scope, state: rec.state, abortedForMs: Date.now() - (rec.abortedAt ?? Date.now()) },
+      { jobId: rec.id, scope, state: rec.state, abortedForMs: this.#o.clock.now() - (rec.abortedAt ?? this.#o.clock.now()) },
       `Job "${rec.id}"${scope === undefined ? '' : ` of scope "${scope}"`} ${why}; its slot was released and it was ` +
         'left behind (it may still be running). Make the job honour its AbortSignal.',
     );
@@ -233,8 +233,7 @@ export class JobEngine implements RecordCanceller {
 
   /** Releases a job's slot, retains its record and lets the next jobs start. */
   #exit(rec: JobRecord): void {
-    clearTimeout(rec.timer);
-    rec.timer = undefined;
+    this.#clearTimer(rec);
     rec.holdsSlot = false;
     rec.controller = undefined;
     this.#active.delete(rec);
@@ -270,7 +269,7 @@ export class JobEngine implements RecordCanceller {
   // ---- records ----------------------------------------------------------------------------------
 
   #retain(rec: JobRecord): void {
-    if (rec.scope.jobs.get(rec.id) === rec) this.#retention.add(rec, Date.now());
+    if (rec.scope.jobs.get(rec.id) === rec) this.#retention.add(rec, this.#o.clock.now());
     else this.#prune(rec.scope);
   }
 
@@ -284,12 +283,12 @@ export class JobEngine implements RecordCanceller {
   }
 
   status(scope: ScopeState, id: string): JobStatus | undefined {
-    this.#retention.evict(Date.now());
+    this.#retention.evict(this.#o.clock.now());
     return scope.jobs.get(id)?.toStatus();
   }
 
   list(scope?: ScopeState): JobStatus[] {
-    this.#retention.evict(Date.now());
+    this.#retention.evict(this.#o.clock.now());
     const scopes = scope === undefined ? [...this.#scopes] : [scope];
     return scopes.flatMap((s) => [...s.jobs.values()].map((rec) => rec.toStatus()));
   }
@@ -321,7 +320,7 @@ export class JobEngine implements RecordCanceller {
 
   async cancelAll(scope: ScopeState, options: CancelAllOptions = {}): Promise<CancelAllReport> {
     const timeoutMs = nonNegativeMs('timeoutMs', options.timeoutMs ?? JOB_RUNNER_DEFAULTS.cancelAll.timeoutMs);
-    const deadline = performance.now() + timeoutMs;
+    const deadline = this.#o.clock.now() + timeoutMs;
     let cancelled = 0;
     for (const rec of [...scope.queuedRecords(), ...scope.active]) if (this.cancelRecord(rec, 'cancelAll')) cancelled++;
     const targets = [...scope.active];
@@ -344,7 +343,7 @@ export class JobEngine implements RecordCanceller {
     const timeoutMs = nonNegativeMs('timeoutMs', options.timeoutMs ?? d.timeoutMs);
     const graceMs = Math.min(timeoutMs, nonNegativeMs('graceMs', options.graceMs ?? Math.min(d.maxGraceMs, timeoutMs / 4)));
     this.#accepting = false;
-    const start = performance.now();
+    const start = this.#o.clock.now();
     this.#shutdown = this.#drain({ ...this.#totals }, start + timeoutMs - graceMs, start + timeoutMs);
     return this.#shutdown;
   }
@@ -367,23 +366,29 @@ export class JobEngine implements RecordCanceller {
 
   /**
    * Resolves `true` once `done()` holds (checked after every slot release), or `false` at `deadline`
-   * (a `performance.now()` time, immune to wall-clock jumps; `Infinity` = no deadline).
+   * (a time of the runner's clock; `Infinity` = no deadline).
    */
   #waitUntil(done: () => boolean, deadline: number): Promise<boolean> {
     if (done()) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      const clock = this.#o.clock;
+      let timer: TimerHandle | undefined;
       const finish = (ok: boolean): void => {
-        clearTimeout(timer);
+        if (timer !== undefined) clock.clearTimeout(timer);
         this.#waiters.delete(check);
         resolve(ok);
       };
       const check = (): void => {
         if (done()) finish(true);
       };
-      if (deadline !== Infinity) timer = setTimeout(finish, Math.max(0, deadline - performance.now()), false);
+      if (deadline !== Infinity) timer = clock.setTimeout(() => finish(false), Math.max(0, deadline - clock.now()));
       this.#waiters.add(check);
     });
+  }
+
+  #clearTimer(rec: JobRecord): void {
+    if (rec.timer !== undefined) this.#o.clock.clearTimeout(rec.timer);
+    rec.timer = undefined;
   }
 
   #notify(): void {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidJobOptionsError } from './errors.js';
 import type { JobLogger } from './logger.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 
 /**
  * The default concurrency of a job runner and of `gather()`: `min(max(32, 4 × CPU cores), 256)`.
@@ -40,6 +41,8 @@ export interface JobRunnerOptions {
   retainFinished?: { count?: number; ageMs?: number };
   /** Where warnings (jobs ignoring their signal) go. A pino logger fits. Default: pino at `warn` on stderr. */
   logger?: JobLogger;
+  /** Every timer and time read of the runner (timeouts, abandon timers, deadlines, timestamps). Default: real time. */
+  clock?: Clock;
 }
 
 /**
@@ -57,6 +60,7 @@ export interface ResolvedRunnerOptions {
   abandonAfterMs: number;
   retainFinished: { count: number; ageMs: number };
   logger: JobLogger | undefined;
+  clock: Clock;
 }
 
 /**
@@ -108,6 +112,7 @@ export function resolveRunnerOptions(options: JobRunnerOptions = {}): ResolvedRu
       ageMs: nonNegativeMs('retainFinished.ageMs', options.retainFinished?.ageMs ?? d.retainFinished.ageMs, true),
     },
     logger: options.logger,
+    clock: options.clock ?? systemClock,
   };
 }
 

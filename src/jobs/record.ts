@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../clock/clock.js';
 import type { CancelReason } from './errors.js';
 import type { ListNode } from './list.js';
 import type { LaneGroup, ScopeState } from './scopeState.js';
@@ -27,7 +28,7 @@ export class JobRecord implements ListNode<JobRecord> {
   abortedAt: number | undefined = undefined;
   error: unknown = undefined;
   /** The timeout timer while running, then the abandon timer while stopping. */
-  timer: NodeJS.Timeout | undefined = undefined;
+  timer: TimerHandle | undefined = undefined;
   controller: AbortController | undefined = undefined;
   holdsSlot = false;
   abandoned = false;
@@ -35,7 +36,6 @@ export class JobRecord implements ListNode<JobRecord> {
   readonly result: Promise<unknown>;
   resolve: (value: unknown) => void = noop;
   reject: (error: unknown) => void = noop;
-  readonly submittedAt = Date.now();
 
   constructor(
     readonly id: string,
@@ -45,6 +45,8 @@ export class JobRecord implements ListNode<JobRecord> {
     readonly seq: number,
     readonly timeoutMs: number,
     fn: JobFn<unknown>,
+    /** The runner clock's time of the submit. */
+    readonly submittedAt: number = Date.now(),
   ) {
     this.fn = fn;
     this.result = new Promise<unknown>((resolve, reject) => {

@@ -17,6 +17,8 @@ import { assign, fromCallback, setup } from 'xstate';
 import type { WorkerHandle } from '../worker/workerHandle.js';
 import { describeError, type TaskError } from '../worker/describeError.js';
 import { LoadTimeoutError } from '../errors.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { liveRef, type LiveRef } from './liveRef.js';
 
 /** Why a task ended. */
 export type TaskEndReason = 'completed' | 'cancelled' | 'failed';
@@ -26,10 +28,17 @@ export interface AccountTaskInput {
   worker: WorkerHandle;
   loadTimeoutMs: number;
   cancelTimeoutMs: number;
+  /**
+   * Where `startedAt` and `endedAt` are read. Give the actor the same clock
+   * (`createActor(accountTaskMachine, { input, clock })`) so its delays run on it too. Default: real time.
+   */
+  clock?: Clock;
 }
 
 /** The task's context: plain data plus the worker handle, which serialises without the account. */
-export interface AccountTaskContext extends AccountTaskInput {
+export interface AccountTaskContext extends Omit<AccountTaskInput, 'clock'> {
+  /** Held in a {@link LiveRef}: a simulated clock's pending timers stay out of snapshots. */
+  clock: LiveRef<Clock>;
   accountId: string;
   incarnation: number;
   reason: TaskEndReason | undefined;
@@ -84,12 +93,13 @@ function reportStep(step: (handle: WorkerHandle) => Promise<void>, done: Account
 function initialContext({ input }: { input: AccountTaskInput }): AccountTaskContext {
   return {
     ...input,
+    clock: liveRef(input.clock ?? systemClock),
     accountId: input.worker.accountId,
     incarnation: input.worker.incarnation,
     reason: undefined,
     forced: false,
     error: undefined,
-    startedAt: Date.now(),
+    startedAt: (input.clock ?? systemClock).now(),
     endedAt: undefined,
   };
 }
@@ -111,7 +121,7 @@ function taskOutput({ context }: { context: AccountTaskContext }): AccountTaskOu
     forced: context.forced,
     ...(context.error ? { error: context.error } : {}),
     startedAt: context.startedAt,
-    endedAt: context.endedAt ?? Date.now(),
+    endedAt: context.endedAt ?? context.clock.current.now(),
   };
 }
 
@@ -150,7 +160,7 @@ export const accountTaskMachine = setup({
     }),
     endAs: assign((_, params: { reason: TaskEndReason }) => ({ reason: params.reason })),
     markForced: assign({ forced: true }),
-    markEnded: assign({ endedAt: () => Date.now() }),
+    markEnded: assign({ endedAt: ({ context }) => context.clock.current.now() }),
     abortWorker: ({ context }) => context.worker.abort(),
     logFailure: ({ context }) =>
       context.worker.log.warn({ err: context.error }, `account ${context.accountId} task failed: ${context.error?.message ?? 'unknown error'}`),

@@ -22,9 +22,24 @@
  *
  * ## This machine
  *
- * `starting → running → shuttingDown → stopped`. Every supervision decision is an event of this
- * machine (`RESTART_SCHEDULED`, `SUSPENDED`, `ESCALATED`, `TASK_FINISHED`), so the inspector and
- * the logs show each one as it is taken. The decision itself is the pure `decideRestart()`.
+ * It owns the supervisor's own lifecycle, and nothing else records it:
+ *
+ * ```
+ * starting (idle ──START──▶ openingStore ──▶ startingAccounts) ──▶ running ──SHUTDOWN / ESCALATED──▶
+ * shuttingDown (draining ──all cleaned / deadline──▶ closing) ──▶ stopped
+ * ```
+ *
+ * Tags say what each state allows: `supervising` (tasks may start and restarts may be scheduled:
+ * `starting`, `running`), `accepting` (commands are accepted: `running`), `ready` (`start()` has
+ * resolved: `running`) and `stopping` (`shuttingDown`, `stopped`). `SHUTDOWN` while the store is
+ * being opened waits for the open to finish, so a store that was opened (and locked) is always
+ * closed. Closing (the job runner, pending supervision writes, the store) is the last step of
+ * every stop, escalation and failed start included, and gets what is left of the deadline.
+ *
+ * Every supervision decision is an event sent to this actor (`RESTART_SCHEDULED`, `SUSPENDED`,
+ * `ESCALATED`, `TASK_FINISHED`), not raised inside an action, so inspection observers see each
+ * one as an `@xstate.event` with its account id, incarnation and delay or cause. The decision
+ * itself is the pure `decideRestart()`. Actions get their data through typed `params`.
  *
  * ## Why the account tasks are not children of this machine
  *
@@ -42,61 +57,76 @@
  * tasks only), no child error taking the root down (task errors arrive in a subscription), and
  * no finished child kept forever (a task's ref is dropped when it is `cleaned`).
  *
- * Backoff timers are plain `setTimeout`s owned by the runtime, not `after` transitions here, for
- * the same timer-table reason.
+ * Backoff timers are timers of the supervisor's clock owned by the runtime, not `after`
+ * transitions here, for the same timer-table reason. The root and every task run on that same
+ * clock (`createActor(…, { clock })`), so a `SimulatedClock` moves all of them together.
  */
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
-import type { TaskError } from '../worker/describeError.js';
+import { assign, enqueueActions, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import type { PublicError } from '../supervision/statusOf.js';
 import type { RestartDecision } from '../supervision/decideRestart.js';
 import type { ShutdownStats } from '../supervision/shutdownStats.js';
-import type { AccountTaskOutput } from './accountTask.js';
+import type { EscalationError } from '../errors.js';
+import type { AccountTaskOutput, TaskEndReason } from './accountTask.js';
 import type { LiveRef } from './liveRef.js';
 
 /** A task ended without a command: the supervisor must decide what follows. */
 export type TaskEndedEvent = { type: 'TASK_ENDED'; accountId: string; incarnation: number; output: AccountTaskOutput; ranMs: number };
 
-/** A decision about one account, as a machine event. */
-export type SupervisionEvent = RestartDecision & { accountId: string; incarnation: number; error?: TaskError };
+/**
+ * A decision about one account, as a machine event: the account, the incarnation whose end was
+ * decided on, how it ended, and its error without the stack (what a status shows).
+ */
+export type SupervisionEvent = RestartDecision & { accountId: string; incarnation: number; reason?: TaskEndReason; error?: PublicError };
 
 /** Every event the root accepts. */
-export type SupervisorEvent = TaskEndedEvent | SupervisionEvent | { type: 'SHUTDOWN'; timeoutMs: number };
+export type SupervisorEvent = TaskEndedEvent | SupervisionEvent | { type: 'START' } | { type: 'SHUTDOWN'; timeoutMs: number };
+
+type Decision<T extends SupervisionEvent['type']> = Extract<SupervisionEvent, { type: T }>;
 
 /**
- * What the root machine drives. The runtime owns the accounts; the machine owns the decisions and
- * the supervisor's own lifecycle. `createSupervisor()` provides it.
+ * What the root machine drives. The runtime owns the accounts and the resources; the machine owns
+ * the decisions and the supervisor's own lifecycle. `createSupervisor()` provides it.
  */
 export interface SupervisorRuntime {
+  /** Opens (and for lowdb locks) the account store. */
+  openStore(): Promise<void>;
   /** Loads the store and starts every enabled account; stops early if `signal` aborts. */
   startAccounts(signal: AbortSignal): Promise<void>;
   /** Turns an ended task into a decision (pure with respect to the machine). */
   decide(event: TaskEndedEvent): SupervisionEvent;
-  scheduleRestart(event: SupervisionEvent & { type: 'RESTART_SCHEDULED' }): void;
-  suspend(event: SupervisionEvent & { type: 'SUSPENDED' }): void;
-  finish(event: SupervisionEvent): void;
-  escalate(event: SupervisionEvent): void;
-  /** Stops accepting commands and restarts (synchronous, so nothing starts after this returns). */
+  scheduleRestart(event: Decision<'RESTART_SCHEDULED'>): void;
+  suspend(event: Decision<'SUSPENDED'>): void;
+  finish(event: Decision<'TASK_FINISHED'>): void;
+  /** Logs the escalation and returns the error the shutdown stats will carry. */
+  escalate(event: Decision<'ESCALATED'>): EscalationError;
+  /** Clears pending restarts and starts counting the shutdown (synchronous: nothing starts after this). */
   stopAccepting(): void;
   /** Cancels every task and resolves once each is cleaned; never rejects. */
   drain(): Promise<ShutdownStats>;
   /** At the shutdown deadline: counts what is still alive as forced and lets go of it. */
   forceRemaining(): ShutdownStats;
+  /** Stops the job runner, flushes supervision writes, closes the store, each within what is left until `deadlineAt`; never rejects. */
+  close(deadlineAt: number): Promise<void>;
+  /** The supervisor clock's time. */
+  now(): number;
 }
 
 /** Input of the root machine. */
 export interface SupervisorInput {
   runtime: LiveRef<SupervisorRuntime>;
-  /** Used when the supervisor shuts itself down (escalation). */
+  /** Used when the supervisor shuts itself down (escalation, failed start) and when `shutdown()` gives none. */
   defaultShutdownTimeoutMs: number;
 }
 
 interface SupervisorContext extends SupervisorInput {
   shutdownTimeoutMs: number;
+  /** The clock time by which the shutdown (closing included) should be over. */
+  deadlineAt: number;
+  /** `SHUTDOWN` arrived while the store was opening: stop as soon as it is open. */
+  shutdownRequested: boolean;
   stats: ShutdownStats | undefined;
   startError: unknown;
-}
-
-function runtimeOf({ context }: { context: SupervisorContext }): SupervisorRuntime {
-  return context.runtime.current;
+  escalation: EscalationError | undefined;
 }
 
 /** What the root machine ends with. */
@@ -105,17 +135,30 @@ export interface SupervisorOutput {
   startError: unknown;
 }
 
+function runtimeOf({ context }: { context: SupervisorContext }): SupervisorRuntime {
+  return context.runtime.current;
+}
+
 function supervisorOutput({ context }: { context: SupervisorContext }): SupervisorOutput {
-  return { stats: context.stats, startError: context.startError };
+  const stats = context.stats && context.escalation ? { ...context.stats, error: context.escalation } : context.stats;
+  return { stats, startError: context.startError };
 }
 
 /** How the root answers an ended task, in `starting` and `running`: decide, then act on the decision. */
 const supervising = {
-  TASK_ENDED: { actions: 'decide' },
-  RESTART_SCHEDULED: { actions: 'scheduleRestart' },
-  SUSPENDED: { actions: 'suspendAccount' },
-  TASK_FINISHED: { actions: 'recordFinished' },
-  ESCALATED: { target: '#supervisor.shuttingDown', actions: 'recordEscalation' },
+  TASK_ENDED: { actions: { type: 'decide', params: ({ event }: { event: TaskEndedEvent }) => event } },
+  RESTART_SCHEDULED: { actions: { type: 'scheduleRestart', params: ({ event }: { event: Decision<'RESTART_SCHEDULED'> }) => event } },
+  SUSPENDED: { actions: { type: 'suspendAccount', params: ({ event }: { event: Decision<'SUSPENDED'> }) => event } },
+  TASK_FINISHED: { actions: { type: 'recordFinished', params: ({ event }: { event: Decision<'TASK_FINISHED'> }) => event } },
+  ESCALATED: {
+    target: '#supervisor.shuttingDown',
+    actions: { type: 'recordEscalation', params: ({ event }: { event: Decision<'ESCALATED'> }) => event },
+  },
+} as const;
+
+const shutdownRequested = {
+  target: '#supervisor.shuttingDown',
+  actions: { type: 'acceptShutdownTimeout', params: ({ event }: { event: { timeoutMs: number } }) => event },
 } as const;
 
 /**
@@ -125,7 +168,7 @@ const supervising = {
  * ```ts
  * const supervisor = createSupervisor({ worker });
  * await supervisor.start();
- * supervisor.actor.getSnapshot().value; // 'running'
+ * supervisor.actor.getSnapshot().hasTag('accepting'); // true
  * ```
  */
 export const supervisorMachine = setup({
@@ -134,70 +177,136 @@ export const supervisorMachine = setup({
     context: {} as SupervisorContext,
     events: {} as SupervisorEvent,
     output: {} as SupervisorOutput,
+    tags: {} as 'supervising' | 'accepting' | 'ready' | 'stopping',
   },
   actors: {
+    openStore: fromPromise<void, SupervisorRuntime>(({ input }) => input.openStore()),
     startAccounts: fromPromise<void, SupervisorRuntime>(({ input, signal }) => input.startAccounts(signal)),
     drainTasks: fromPromise<ShutdownStats, SupervisorRuntime>(({ input }) => input.drain()),
+    closeResources: fromPromise<void, { runtime: SupervisorRuntime; deadlineAt: number }>(({ input }) => input.runtime.close(input.deadlineAt)),
   },
   delays: {
     shutdownDeadline: ({ context }) => context.shutdownTimeoutMs,
   },
+  guards: {
+    shutdownRequested: ({ context }) => context.shutdownRequested,
+  },
   actions: {
-    decide: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'TASK_ENDED') enqueue.raise(context.runtime.current.decide(event));
+    // Sent to this actor, not raised: a raised event is only a microstep, which inspection drops.
+    decide: enqueueActions(({ context, enqueue, self }, event: TaskEndedEvent) => {
+      enqueue.sendTo(self, context.runtime.current.decide(event));
     }),
-    scheduleRestart: ({ context, event }) => {
-      if (event.type === 'RESTART_SCHEDULED') context.runtime.current.scheduleRestart(event);
-    },
-    suspendAccount: ({ context, event }) => {
-      if (event.type === 'SUSPENDED') context.runtime.current.suspend(event);
-    },
-    recordFinished: ({ context, event }) => {
-      if (event.type === 'TASK_FINISHED') context.runtime.current.finish(event);
-    },
-    recordEscalation: ({ context, event }) => {
-      if (event.type === 'ESCALATED') context.runtime.current.escalate(event);
-    },
-    acceptShutdownTimeout: assign({
-      shutdownTimeoutMs: ({ context, event }) => (event.type === 'SHUTDOWN' ? event.timeoutMs : context.shutdownTimeoutMs),
+    scheduleRestart: ({ context }, event: Decision<'RESTART_SCHEDULED'>) => context.runtime.current.scheduleRestart(event),
+    suspendAccount: ({ context }, event: Decision<'SUSPENDED'>) => context.runtime.current.suspend(event),
+    recordFinished: ({ context }, event: Decision<'TASK_FINISHED'>) => context.runtime.current.finish(event),
+    recordEscalation: assign({
+      escalation: ({ context }, event: Decision<'ESCALATED'>) => context.runtime.current.escalate(event),
     }),
+    acceptShutdownTimeout: assign({ shutdownTimeoutMs: (_, event: { timeoutMs: number }) => event.timeoutMs }),
+    markShutdownRequested: assign({ shutdownRequested: true }),
+    startDeadline: assign({ deadlineAt: ({ context }) => context.runtime.current.now() + context.shutdownTimeoutMs }),
     stopAccepting: ({ context }) => context.runtime.current.stopAccepting(),
-    recordStats: assign({ stats: ({ event }) => (event as unknown as { output: ShutdownStats }).output }),
+    recordStats: assign({ stats: (_, stats: ShutdownStats) => stats }),
     forceRemaining: assign({ stats: ({ context }) => context.runtime.current.forceRemaining() }),
-    recordStartError: assign({ startError: ({ event }) => (event as unknown as { error: unknown }).error }),
+    recordStartError: assign({ startError: (_, error: unknown) => error }),
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => ({ ...input, shutdownTimeoutMs: input.defaultShutdownTimeoutMs, stats: undefined, startError: undefined }),
+  context: ({ input }) => ({
+    ...input,
+    shutdownTimeoutMs: input.defaultShutdownTimeoutMs,
+    deadlineAt: 0,
+    shutdownRequested: false,
+    stats: undefined,
+    startError: undefined,
+    escalation: undefined,
+  }),
   initial: 'starting',
   states: {
     starting: {
-      invoke: {
-        id: 'startAccounts',
-        src: 'startAccounts',
-        input: runtimeOf,
-        onDone: { target: 'running' },
-        onError: { target: 'shuttingDown', actions: 'recordStartError' },
+      initial: 'idle',
+      states: {
+        idle: {
+          on: { START: { target: 'openingStore' }, SHUTDOWN: shutdownRequested },
+        },
+        openingStore: {
+          invoke: {
+            id: 'openStore',
+            src: 'openStore',
+            input: runtimeOf,
+            onDone: [{ guard: 'shutdownRequested', target: '#supervisor.shuttingDown' }, { target: 'startingAccounts' }],
+            onError: { target: '#supervisor.shuttingDown', actions: { type: 'recordStartError', params: ({ event }: { event: { error: unknown } }) => event.error } },
+          },
+          // The open may be taking a lock: let it finish, then stop (and close what it opened).
+          on: {
+            SHUTDOWN: {
+              actions: [{ type: 'acceptShutdownTimeout', params: ({ event }) => event }, 'markShutdownRequested'],
+            },
+          },
+        },
+        startingAccounts: {
+          tags: ['supervising'],
+          invoke: {
+            id: 'startAccounts',
+            src: 'startAccounts',
+            input: runtimeOf,
+            onDone: { target: '#supervisor.running' },
+            onError: { target: '#supervisor.shuttingDown', actions: { type: 'recordStartError', params: ({ event }: { event: { error: unknown } }) => event.error } },
+          },
+          // Starting 100,000 accounts yields to the event loop, so tasks end while it goes on.
+          on: { ...supervising, SHUTDOWN: shutdownRequested },
+        },
       },
-      // Starting 100,000 accounts yields to the event loop, so tasks end while it goes on.
-      on: { ...supervising, SHUTDOWN: { target: 'shuttingDown', actions: 'acceptShutdownTimeout' } },
     },
     running: {
-      on: { ...supervising, SHUTDOWN: { target: 'shuttingDown', actions: 'acceptShutdownTimeout' } },
+      tags: ['supervising', 'accepting', 'ready'],
+      on: { ...supervising, SHUTDOWN: shutdownRequested },
     },
     shuttingDown: {
-      entry: 'stopAccepting',
-      invoke: {
-        id: 'drainTasks',
-        src: 'drainTasks',
-        input: runtimeOf,
-        onDone: { target: 'stopped', actions: 'recordStats' },
-        // drain() never rejects; should it ever, the deadline's path still ends the shutdown now.
-        onError: { target: 'stopped', actions: 'forceRemaining' },
+      tags: ['stopping'],
+      entry: ['startDeadline', 'stopAccepting'],
+      initial: 'draining',
+      states: {
+        draining: {
+          invoke: {
+            id: 'drainTasks',
+            src: 'drainTasks',
+            input: runtimeOf,
+            onDone: { target: 'closing', actions: { type: 'recordStats', params: ({ event }) => event.output } },
+            // drain() never rejects; should it ever, the deadline's path still ends the shutdown now.
+            onError: { target: 'closing', actions: 'forceRemaining' },
+          },
+          after: { shutdownDeadline: { target: 'closing', actions: 'forceRemaining' } },
+        },
+        closing: {
+          invoke: {
+            id: 'closeResources',
+            src: 'closeResources',
+            input: ({ context }) => ({ runtime: context.runtime.current, deadlineAt: context.deadlineAt }),
+            onDone: { target: '#supervisor.stopped' },
+            onError: { target: '#supervisor.stopped' },
+          },
+        },
       },
-      after: { shutdownDeadline: { target: 'stopped', actions: 'forceRemaining' } },
     },
-    stopped: { type: 'final' },
+    stopped: { type: 'final', tags: ['stopping'] },
   },
   output: supervisorOutput,
 });
+
+/** A snapshot of the root machine. */
+export type SupervisorSnapshot = SnapshotFrom<typeof supervisorMachine>;
+
+/**
+ * The supervisor's phase: the root machine's top-level state (`starting`, `running`,
+ * `shuttingDown`, `stopped`), for health checks and metrics.
+ *
+ * @example
+ * ```ts
+ * supervisorPhase(supervisor.actor.getSnapshot()); // 'running'
+ * ```
+ */
+export function supervisorPhase(snapshot: SupervisorSnapshot): 'starting' | 'running' | 'shuttingDown' | 'stopped' {
+  const value = snapshot.value;
+  return typeof value === 'string' ? value : (Object.keys(value)[0] as 'starting' | 'shuttingDown');
+}

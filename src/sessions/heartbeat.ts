@@ -3,11 +3,14 @@
  * application `heartbeat` frame (answered by the platform's code). A half-open TCP connection
  * gives neither answer, and the OS may not notice for minutes, so this is what detects it.
  */
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 
 /** What {@link Heartbeat} needs from its session. @example `{ intervalMs: 15_000, timeoutMs: 10_000, probe, onTimeout, onAlive }` */
 export interface HeartbeatHooks {
   intervalMs: number;
   timeoutMs: number;
+  /** Where the probe and deadline timers run. Default: real time. */
+  clock?: Clock;
   /** Sends one ping and one `heartbeat` frame carrying `seq`. */
   probe(seq: number): void;
   /** A probe stayed unanswered for `timeoutMs`; the session must terminate. Called at most once. */
@@ -30,16 +33,19 @@ export class Heartbeat {
   private seq = 0;
   private awaitingPong = false;
   private awaitingAck: number | undefined;
-  private ticker: NodeJS.Timeout | undefined;
-  private deadline: NodeJS.Timeout | undefined;
+  private ticker: TimerHandle | undefined;
+  private deadline: TimerHandle | undefined;
   private stopped = false;
+  private readonly clock: Clock;
 
-  constructor(private readonly hooks: HeartbeatHooks) {}
+  constructor(private readonly hooks: HeartbeatHooks) {
+    this.clock = hooks.clock ?? systemClock;
+  }
 
   /** Starts the periodic probes. */
   start(): void {
     if (this.stopped || this.ticker) return;
-    this.ticker = setInterval(() => this.tick(), this.hooks.intervalMs);
+    this.schedule();
   }
 
   /** A pong arrived. */
@@ -57,26 +63,38 @@ export class Heartbeat {
   /** Stops both timers; idempotent, final. */
   stop(): void {
     this.stopped = true;
-    clearInterval(this.ticker);
-    clearTimeout(this.deadline);
+    this.clear(this.ticker);
+    this.clear(this.deadline);
     this.ticker = undefined;
     this.deadline = undefined;
   }
 
+  // A clock has no interval timer: each tick schedules the next, before probing, so a probe that
+  // throws does not end the series.
+  private schedule(): void {
+    this.ticker = this.clock.setTimeout(() => this.tick(), this.hooks.intervalMs);
+  }
+
+  private clear(handle: TimerHandle | undefined): void {
+    if (handle !== undefined) this.clock.clearTimeout(handle);
+  }
+
   private tick(): void {
+    if (this.stopped) return;
+    this.schedule();
     this.seq += 1;
     this.awaitingPong = true;
     this.awaitingAck = this.seq;
     // The deadline runs from the oldest unanswered probe: later probes must not push it back.
-    this.deadline ??= setTimeout(() => this.expire(), this.hooks.timeoutMs);
+    this.deadline ??= this.clock.setTimeout(() => this.expire(), this.hooks.timeoutMs);
     this.hooks.probe(this.seq);
   }
 
   private settleIfAnswered(): void {
     if (this.stopped || this.awaitingPong || this.awaitingAck !== undefined) return;
-    clearTimeout(this.deadline);
+    this.clear(this.deadline);
     this.deadline = undefined;
-    this.hooks.onAlive(Date.now());
+    this.hooks.onAlive(this.clock.now());
   }
 
   private expire(): void {

@@ -2,6 +2,7 @@
  * Throttles `report()` so a chatty session does not flood the status board: state changes
  * (connect, disconnect, heartbeat) go out at once, counter changes at most once per `throttleMs`.
  */
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 
 /** The live details a session reports. @example `{ connected: true, messagesIn: 3, … }` */
 export interface SessionDetails {
@@ -28,19 +29,24 @@ export interface SessionDetails {
 export class ThrottledReporter {
   readonly details: SessionDetails = { connected: false, messagesIn: 0, messagesOut: 0, repliesDropped: 0 };
   private lastAt = -Infinity;
-  private pending: NodeJS.Timeout | undefined;
+  private pending: TimerHandle | undefined;
   private stopped = false;
 
   constructor(
     private readonly report: (details: Record<string, unknown>) => void,
     private readonly throttleMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  private clearPending(): void {
+    if (this.pending !== undefined) this.clock.clearTimeout(this.pending);
+    this.pending = undefined;
+  }
 
   /** Reports the current details at once (for state changes). */
   now(): void {
-    clearTimeout(this.pending);
-    this.pending = undefined;
-    this.lastAt = Date.now();
+    this.clearPending();
+    this.lastAt = this.clock.now();
     try {
       // Copy: the board must not see later mutations of our object.
       this.report({ ...this.details });
@@ -52,15 +58,14 @@ export class ThrottledReporter {
   /** Counters changed: report now if the last report is old enough, else once the throttle allows. */
   countersChanged(): void {
     if (this.stopped || this.pending) return;
-    const wait = this.lastAt + this.throttleMs - Date.now();
+    const wait = this.lastAt + this.throttleMs - this.clock.now();
     if (wait <= 0) this.now();
-    else this.pending = setTimeout(() => this.now(), wait);
+    else this.pending = this.clock.setTimeout(() => this.now(), wait);
   }
 
   /** Clears the pending timer; later `countersChanged()` calls do nothing. `now()` still works. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.pending);
-    this.pending = undefined;
+    this.clearPending();
   }
 }

@@ -6,7 +6,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { WorkerContext } from '../worker/worker.js';
 import { CloseCode, encodeFrame, parseFrame, serverFrameSchema, type ClientFrame, type ServerFrame } from '../protocol/protocol.js';
 import { ConnectTimeoutError, HeartbeatTimeoutError, InvalidSessionUrlError, RegisterTimeoutError } from './errors.js';
-import { errorForClose, type SessionPhase } from './closeCodes.js';
+import { errorForClose } from './closeCodes.js';
 import { Heartbeat } from './heartbeat.js';
 import { ThrottledReporter } from './reporter.js';
 import { createTokenBucket, type TokenBucket } from './tokenBucket.js';
@@ -14,6 +14,19 @@ import { sendReply, type ReplyChannel } from './sendReply.js';
 import { JobCancelledError } from '../jobs/errors.js';
 import type { MessageHandler, ReplyOutcome, ResolvedSessionOptions } from './options.js';
 import { safeUrl, resolveUrl, rawText, settleWithin } from './util.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+
+/**
+ * Where one run stands: exactly one of these at a time. `connecting → registering → live` while
+ * the session is up; then either `cancelled` (the task's signal aborted: close handshake or
+ * terminate) or `failed` (a timeout or a heartbeat ended it: terminate), and finally `closed`
+ * once the socket's `close` event came, carrying the error `run()` rejects with (none after a cancel).
+ */
+type RunState =
+  | { readonly kind: 'connecting' | 'registering' | 'live' }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'failed'; readonly error: Error }
+  | { readonly kind: 'closed'; readonly error: Error | undefined };
 
 /** How long to wait for ws's `close` event after `terminate()` before settling anyway. */
 const TERMINATE_GRACE_MS = 1_000;
@@ -28,14 +41,13 @@ const TERMINATE_GRACE_MS = 1_000;
  */
 export class SessionRun implements ReplyChannel {
   private ws: WebSocket | undefined;
-  private phase: SessionPhase = 'connecting';
-  private error: Error | undefined;
-  private cancelled = false;
-  private socketClosed = false;
+  private state: RunState = { kind: 'connecting' };
   private lastSocketError: Error | undefined;
-  private phaseTimer: NodeJS.Timeout | undefined;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
+  private phaseTimer: TimerHandle | undefined;
+  private closeTimer: TimerHandle | undefined;
+  private graceTimer: TimerHandle | undefined;
+  /** The supervisor's clock (`ctx.clock`): every timer and timestamp of the session. */
+  private readonly clock: Clock;
   private readonly handlers = new Set<Promise<void>>();
   private readonly heartbeat: Heartbeat;
   private readonly reporter: ThrottledReporter;
@@ -50,9 +62,11 @@ export class SessionRun implements ReplyChannel {
     private readonly handler: MessageHandler,
   ) {
     this.signal = ctx.signal;
-    this.bucket = createTokenBucket(opts.rateLimit);
-    this.reporter = new ThrottledReporter((details) => ctx.report(details), opts.reportThrottleMs);
+    const clock = (this.clock = ctx.clock ?? systemClock);
+    this.bucket = createTokenBucket(opts.rateLimit, () => clock.now());
+    this.reporter = new ThrottledReporter((details) => ctx.report(details), opts.reportThrottleMs, clock);
     this.heartbeat = new Heartbeat({
+      clock,
       intervalMs: opts.heartbeatIntervalMs,
       timeoutMs: opts.heartbeatTimeoutMs,
       probe: (seq) => this.probe(seq),
@@ -75,13 +89,13 @@ export class SessionRun implements ReplyChannel {
     } finally {
       this.signal.removeEventListener('abort', onAbort);
       this.release();
-      await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs);
+      await settleWithin(Promise.allSettled(this.handlers), this.opts.closeTimeoutMs, this.clock);
     }
-    if (this.error) throw this.error;
+    if (this.state.kind === 'closed' && this.state.error) throw this.state.error;
   }
 
   canSend(): boolean {
-    return this.phase === 'live' && this.ws?.readyState === WebSocket.OPEN;
+    return this.state.kind === 'live' && this.ws?.readyState === WebSocket.OPEN;
   }
 
   takeToken(): boolean {
@@ -114,14 +128,15 @@ export class SessionRun implements ReplyChannel {
     ws.on('pong', () => this.heartbeat.pong());
     ws.on('error', (err) => (this.lastSocketError = err));
     ws.once('close', (code, reason) => this.onClose(code, reason.toString('utf8')));
-    this.phaseTimer = setTimeout(() => this.fail(new ConnectTimeoutError(this.opts.connectTimeoutMs)), this.opts.connectTimeoutMs);
+    this.phaseTimer = this.clock.setTimeout(() => this.fail(new ConnectTimeoutError(this.opts.connectTimeoutMs)), this.opts.connectTimeoutMs);
   }
 
   private onOpen(): void {
-    clearTimeout(this.phaseTimer);
-    this.phase = 'registering';
+    if (this.state.kind !== 'connecting') return;
+    this.clearTimer(this.phaseTimer);
+    this.state = { kind: 'registering' };
     this.send({ type: 'register', accountId: this.ctx.account.id, token: this.ctx.account.credentials ?? '' });
-    this.phaseTimer = setTimeout(() => this.fail(new RegisterTimeoutError(this.opts.registerTimeoutMs)), this.opts.registerTimeoutMs);
+    this.phaseTimer = this.clock.setTimeout(() => this.fail(new RegisterTimeoutError(this.opts.registerTimeoutMs)), this.opts.registerTimeoutMs);
   }
 
   private onData(data: RawData, isBinary: boolean): void {
@@ -134,17 +149,17 @@ export class SessionRun implements ReplyChannel {
   }
 
   private onRegistered(sessionId: string): void {
-    if (this.phase !== 'registering') return;
-    clearTimeout(this.phaseTimer);
-    this.phase = 'live';
-    Object.assign(this.reporter.details, { connected: true, connectedAt: Date.now(), sessionId });
+    if (this.state.kind !== 'registering') return;
+    this.clearTimer(this.phaseTimer);
+    this.state = { kind: 'live' };
+    Object.assign(this.reporter.details, { connected: true, connectedAt: this.clock.now(), sessionId });
     this.reporter.now();
     this.heartbeat.start();
     this.ctx.log.info({ sessionId }, 'session registered');
   }
 
   private onMessage(frame: Extract<ServerFrame, { type: 'message' }>): void {
-    if (this.phase !== 'live') return;
+    if (this.state.kind !== 'live') return;
     this.reporter.details.messagesIn += 1;
     this.reporter.countersChanged();
     const { account, signal, log } = this.ctx;
@@ -184,22 +199,21 @@ export class SessionRun implements ReplyChannel {
 
   /** Abort: close 1000, wait for the handshake up to closeTimeoutMs, then terminate. */
   private cancel(): void {
-    if (this.cancelled || this.socketClosed || this.error) return;
-    this.cancelled = true;
+    if (!this.up()) return;
+    this.state = { kind: 'cancelled' };
     this.heartbeat.stop();
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CONNECTING) return this.terminate();
-    this.phase = 'closing';
     ws.close(CloseCode.normal, 'cancelled');
-    this.closeTimer = setTimeout(() => {
+    this.closeTimer = this.clock.setTimeout(() => {
       this.ctx.log.warn({ closeTimeoutMs: this.opts.closeTimeoutMs }, 'close handshake timed out, terminating');
       this.terminate();
     }, this.opts.closeTimeoutMs);
   }
 
   private fail(error: Error): void {
-    if (this.socketClosed || this.error || this.cancelled) return;
-    this.error = error;
+    if (!this.up()) return;
+    this.state = { kind: 'failed', error };
     this.terminate();
   }
 
@@ -207,25 +221,36 @@ export class SessionRun implements ReplyChannel {
     this.heartbeat.stop();
     this.ws?.terminate();
     // ws emits 'close' once the socket is destroyed; should it not, settle anyway.
-    this.graceTimer ??= setTimeout(() => this.onClose(CloseCode.abnormal, 'no close event after terminate'), TERMINATE_GRACE_MS);
+    this.graceTimer ??= this.clock.setTimeout(() => this.onClose(CloseCode.abnormal, 'no close event after terminate'), TERMINATE_GRACE_MS);
   }
 
   private onClose(code: number, reason: string): void {
-    if (this.socketClosed) return;
-    this.socketClosed = true;
-    if (!this.error && !this.cancelled) this.error = errorForClose(code, reason, this.phase, this.lastSocketError);
-    if (this.error) this.ctx.log.warn({ closeCode: code, code: (this.error as { code?: string }).code }, 'session ended');
+    const was = this.state;
+    if (was.kind === 'closed') return;
+    const error = was.kind === 'failed' ? was.error : was.kind === 'cancelled' ? undefined : errorForClose(code, reason, was.kind, this.lastSocketError);
+    this.state = { kind: 'closed', error };
+    if (error) this.ctx.log.warn({ closeCode: code, code: (error as { code?: string }).code }, 'session ended');
     else this.ctx.log.info({ closeCode: code }, 'session closed');
     this.resolveClosed();
+  }
+
+  /** Connecting, registering or live: neither cancelled, failed nor closed. */
+  private up(): boolean {
+    const kind = this.state.kind;
+    return kind === 'connecting' || kind === 'registering' || kind === 'live';
+  }
+
+  private clearTimer(handle: TimerHandle | undefined): void {
+    if (handle !== undefined) this.clock.clearTimeout(handle);
   }
 
   /** Stops every timer, detaches from the socket and reports the disconnect. */
   private release(): void {
     this.heartbeat.stop();
     this.reporter.stop();
-    clearTimeout(this.phaseTimer);
-    clearTimeout(this.closeTimer);
-    clearTimeout(this.graceTimer);
+    this.clearTimer(this.phaseTimer);
+    this.clearTimer(this.closeTimer);
+    this.clearTimer(this.graceTimer);
     if (this.ws) {
       this.ws.removeAllListeners();
       // A late 'error' from a detached socket must not become an uncaught exception.

@@ -1,6 +1,7 @@
 /** Small helpers of the session worker. */
 import type { RawData } from 'ws';
 import type { Account } from '../account.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 
 /**
  * The URL for an account, from a fixed URL or a function of the account.
@@ -54,12 +55,12 @@ export function rawText(data: RawData): string {
  * await settleWithin(Promise.allSettled(pending), 2_000);
  * ```
  */
-export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+export async function settleWithin(promise: Promise<unknown>, ms: number, clock: Clock = systemClock): Promise<void> {
+  let timer: TimerHandle | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, ms)));
   try {
     await Promise.race([promise.then(() => undefined, () => undefined), timeout]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
   }
 }

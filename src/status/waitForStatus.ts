@@ -1,16 +1,16 @@
 import type { AccountState, AccountStatus } from '../account.js';
+import type { Clock } from '../clock/clock.js';
 import { AccountNotFoundError, WaitTimeoutError } from '../errors.js';
-import type { Runtime } from '../supervision/runtime.js';
-import type { StatusModel } from './statusBoard.js';
+import type { StatusPublisher } from './statusPublisher.js';
 
 /**
  * Resolves with the first status of `id` (the current one included) that is in `state` or
- * satisfies the predicate. Rejects with `WaitTimeoutError` after `timeoutMs`, or with
- * `AccountNotFoundError` if the account is removed while waiting.
+ * satisfies the predicate. Rejects with `WaitTimeoutError` after `timeoutMs` of `clock` time, or
+ * with `AccountNotFoundError` if the account is removed while waiting.
  */
 export function waitForStatus(
-  runtime: Runtime,
-  model: StatusModel,
+  statuses: Pick<StatusPublisher, 'watch' | 'current'>,
+  clock: Clock,
   id: string,
   state: AccountState | ((s: AccountStatus) => boolean),
   timeoutMs: number,
@@ -26,18 +26,18 @@ export function waitForStatus(
       return false;
     }
   };
-  const current = model.getSnapshot().context.statuses.get(id);
+  const current = statuses.current(id);
   if (current && matches(current)) return Promise.resolve(current);
   if (thrown) return Promise.reject(thrown.error);
   return new Promise((resolve, reject) => {
     let last = current;
     const settle = (fn: () => void) => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       unwatch();
       fn();
     };
-    const timer = setTimeout(() => settle(() => reject(new WaitTimeoutError(id, timeoutMs, last?.state))), timeoutMs);
-    const unwatch = runtime.watch(id, (status) => {
+    const timer = clock.setTimeout(() => settle(() => reject(new WaitTimeoutError(id, timeoutMs, last?.state))), timeoutMs);
+    const unwatch = statuses.watch(id, (status) => {
       if (!status) return settle(() => reject(new AccountNotFoundError(id)));
       last = status;
       if (matches(status)) settle(() => resolve(status));

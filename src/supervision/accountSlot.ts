@@ -1,8 +1,9 @@
 import type { Actor } from 'xstate';
-import type { Account, AccountState, AccountStatus } from '../account.js';
+import type { Account, AccountState } from '../account.js';
 import type { TaskError } from '../worker/describeError.js';
 import type { WorkerHandle } from '../worker/workerHandle.js';
 import type { accountTaskMachine, AccountTaskOutput, TaskEndReason } from '../machines/accountTask.js';
+import type { TimerHandle } from '../clock/clock.js';
 import type { RestartMemory } from './decideRestart.js';
 import type { RestartPolicy } from './restartPolicy.js';
 
@@ -24,10 +25,40 @@ export interface LiveTask {
 /** Why an account is suspended. */
 export type SuspendCause = 'intensity' | 'nonRetryable';
 
+/** A suspension: when, why, and the error that ended the last task. */
+export interface Suspension {
+  at: number;
+  cause: SuspendCause;
+  error: TaskError;
+}
+
+/**
+ * Where an account's run stands: exactly one of these at a time, so "a live task and a pending
+ * restart" or "removed but restarting" cannot be written down.
+ *
+ * - `idle`: nothing alive and nothing owed (never started, ended for good, disabled, stopped by shutdown).
+ * - `live`: a task (one incarnation) runs, from spawn until it is `cleaned`.
+ * - `backoff`: the task ended on its own and a restart is scheduled at `at`.
+ * - `awaitingLeak`: a start is owed once the account's leaked worker settles (`onLeak: 'wait'`).
+ * - `suspended`: the restart policy gave up; only a command starts it again.
+ * - `removed`: the account was removed; a late queued step finds it here and does nothing.
+ */
+export type SlotRun =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'live'; readonly task: LiveTask }
+  | { readonly kind: 'backoff'; readonly timer: TimerHandle; readonly at: number }
+  | { readonly kind: 'awaitingLeak' }
+  | ({ readonly kind: 'suspended' } & Readonly<Suspension>)
+  | { readonly kind: 'removed' };
+
+const IDLE: SlotRun = Object.freeze({ kind: 'idle' });
+
 /**
  * Everything the supervisor holds for one account, outside any XState snapshot. A slot lives from
  * the `add` (or the start) that created it until the `remove` that deleted it; commands reach it
- * through the runtime's per-account queue (`Runtime.serial`), which outlives slots.
+ * through the runtime's per-account queue, which outlives slots. Its lifecycle is the one
+ * variable `run`; the other fields are facts about the account (configuration, counters, the
+ * last error and report).
  */
 export class AccountSlot {
   readonly id: string;
@@ -36,17 +67,10 @@ export class AccountSlot {
   incarnation = 0;
   restarts = 0;
   memory: RestartMemory = { history: [], attempt: 0, previousDelayMs: 0 };
-  task: LiveTask | undefined;
-  backoff: { timer: NodeJS.Timeout; at: number } | undefined;
-  suspended: { at: number; cause: SuspendCause; error: TaskError } | undefined;
+  #run: SlotRun = IDLE;
   lastError: TaskError | undefined;
   lastEnd: TaskEndReason | undefined;
-  /** A start is owed once the leaked worker of this account settles. */
-  pendingStart = false;
-  removed = false;
   report: Record<string, unknown> | undefined;
-  /** The last published status, for `since`. */
-  published: AccountStatus | undefined;
 
   constructor(account: Account, policy: RestartPolicy) {
     this.id = account.id;
@@ -67,24 +91,72 @@ export class AccountSlot {
     return this.#account.enabled;
   }
 
+  get run(): SlotRun {
+    return this.#run;
+  }
+
+  /** The live task, if any. */
+  get task(): LiveTask | undefined {
+    return this.#run.kind === 'live' ? this.#run.task : undefined;
+  }
+
+  // Each transition below names the run it leaves; the runtime checks `run.kind` before calling.
+
+  /** idle | backoff | awaitingLeak → live. */
+  started(task: LiveTask): void {
+    this.#run = { kind: 'live', task };
+  }
+
+  /** live → idle (the task is cleaned, or was let go of at the shutdown deadline); backoff | awaitingLeak → idle (cancelled). */
+  stopped(): void {
+    if (this.#run.kind !== 'suspended' && this.#run.kind !== 'removed') this.#run = IDLE;
+  }
+
+  /** idle → backoff. */
+  backingOff(timer: TimerHandle, at: number): void {
+    this.#run = { kind: 'backoff', timer, at };
+  }
+
+  /** idle | backoff → awaitingLeak. */
+  awaitingLeak(): void {
+    this.#run = { kind: 'awaitingLeak' };
+  }
+
+  /** idle → suspended (a decision, or restored from the store). */
+  suspend(suspension: Suspension): void {
+    this.#run = { kind: 'suspended', ...suspension };
+  }
+
+  /** any → removed, for good. */
+  remove(): void {
+    this.#run = { kind: 'removed' };
+  }
+
   /** Forgets suspension and restart history: an operator's command gives the account a fresh start. */
   resetSupervision(): void {
-    this.suspended = undefined;
+    if (this.#run.kind === 'suspended') this.#run = IDLE;
     this.memory = { history: [], attempt: 0, previousDelayMs: 0 };
   }
 
   /** The account's state as the status shows it; see `AccountState`. */
   state(leaked: boolean): AccountState {
-    if (this.task) return this.task.state;
+    const run = this.#run;
+    if (run.kind === 'live') return run.task.state;
     if (leaked) return 'cancelling';
     if (!this.enabled) return 'disabled';
-    if (this.suspended) return 'suspended';
-    if (this.backoff) return 'backoff';
-    if (this.pendingStart) return 'cancelling';
-    return this.lastEnd === 'failed' ? 'failed' : 'cleaned';
+    switch (run.kind) {
+      case 'suspended':
+        return 'suspended';
+      case 'backoff':
+        return 'backoff';
+      case 'awaitingLeak':
+        return 'cancelling';
+      default:
+        return this.lastEnd === 'failed' ? 'failed' : 'cleaned';
+    }
   }
 
-  toJSON(): { id: string; incarnation: number } {
-    return { id: this.id, incarnation: this.incarnation };
+  toJSON(): { id: string; incarnation: number; run: SlotRun['kind'] } {
+    return { id: this.id, incarnation: this.incarnation, run: this.#run.kind };
   }
 }

@@ -1,115 +1,107 @@
 import type { AccountStatus } from '../account.js';
 import { applyAccountPatch, parseAccountInput } from '../accountSchema.js';
-import { AccountDisabledError, AccountExistsError, AccountNotFoundError, NotStartedError, ShuttingDownError } from '../errors.js';
+import { AccountDisabledError, AccountExistsError, AccountNotFoundError } from '../errors.js';
 import type { AccountSlot } from './accountSlot.js';
-import type { Runtime } from './runtime.js';
+import type { KeyedQueue } from './keyedQueue.js';
+import type { RootLink } from './rootLink.js';
+import type { AccountOps } from './runtime.js';
+import type { StoreHandle } from './storeHandle.js';
 
 /*
- * The account commands. Each runs in the account's queue (`Runtime.serial`), so commands for one
- * account apply in the order received and a command that needs the old task gone waits until it
- * is `cleaned`. Each validates before it touches anything (bad input changes nothing) and persists
- * before it resolves; if the store refuses, the command rejects and the account keeps (or gets
- * back) what the store holds.
+ * The account commands. Each runs in the account's queue, so commands for one account apply in
+ * the order received and a command that needs the old task gone waits until it is `cleaned`. Each
+ * validates before it touches anything (bad input changes nothing) and persists before it
+ * resolves; if the store refuses, the command rejects and the account keeps (or gets back) what
+ * the store holds. A command reads top to bottom: gate, queue, store, account operation.
  */
 
+/** What a command uses, given explicitly. */
+export interface CommandDeps {
+  /** Is the supervisor accepting commands? */
+  gate: Pick<RootLink, 'accepting' | 'assertAccepting' | 'assertStillAccepting'>;
+  queue: KeyedQueue;
+  store: StoreHandle;
+  accounts: AccountOps;
+}
+
 /** Persists a new account and starts it if enabled. */
-export async function addAccount(rt: Runtime, input: unknown): Promise<AccountStatus> {
-  assertOpen(rt);
+export async function addAccount(d: CommandDeps, input: unknown): Promise<AccountStatus> {
+  d.gate.assertAccepting();
   const account = parseAccountInput(input);
-  return rt.serial(account.id, async () => {
-    assertRunning(rt);
-    if (rt.slots.has(account.id)) throw new AccountExistsError(account.id);
-    await rt.options.store.put(account);
-    return rt.addSlot(account).published!;
+  return d.queue.run(account.id, async () => {
+    d.gate.assertStillAccepting();
+    if (d.accounts.slot(account.id)) throw new AccountExistsError(account.id);
+    await d.store.current.put(account);
+    return d.accounts.addSlot(account);
   });
 }
 
 /** Cancels the old task, waits until it is cleaned, persists the patched account, starts the new one. */
-export async function updateAccount(rt: Runtime, id: string, patch: unknown): Promise<AccountStatus> {
-  return onAccount(rt, id, async (slot) => {
+export async function updateAccount(d: CommandDeps, id: string, patch: unknown): Promise<AccountStatus> {
+  return onAccount(d, id, async (slot) => {
     const next = applyAccountPatch(slot.account, patch);
-    await rt.stopTask(slot);
-    await persistOrRestore(rt, slot, () => rt.options.store.put(next));
-    rt.reconfigure(slot, next);
-    return slot.published!;
+    await d.accounts.stopTask(slot);
+    await persistOrResume(d, slot, () => d.store.current.put(next));
+    return d.accounts.reconfigure(slot, next);
   });
 }
 
 /** Cancels the task, waits until it is cleaned, deletes the account. */
-export async function removeAccount(rt: Runtime, id: string): Promise<void> {
-  return onAccount(rt, id, async (slot) => {
-    await rt.stopTask(slot);
-    await persistOrRestore(rt, slot, () => rt.options.store.delete(id));
-    rt.dropSlot(slot);
+export async function removeAccount(d: CommandDeps, id: string): Promise<void> {
+  return onAccount(d, id, async (slot) => {
+    await d.accounts.stopTask(slot);
+    await persistOrResume(d, slot, () => d.store.current.delete(id));
+    d.accounts.dropSlot(slot);
   });
 }
 
 /** Enables and starts a disabled account; an enabled one is left as it is. */
-export async function enableAccount(rt: Runtime, id: string): Promise<AccountStatus> {
-  return onAccount(rt, id, async (slot) => {
-    if (slot.enabled) return published(rt, slot);
+export async function enableAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+  return onAccount(d, id, async (slot) => {
+    if (slot.enabled) return d.accounts.publish(slot);
     const next = { ...slot.account, enabled: true };
-    await rt.options.store.put(next);
-    slot.account = next;
-    rt.freshStart(slot);
-    return published(rt, slot);
+    await d.store.current.put(next);
+    return d.accounts.reconfigure(slot, next);
   });
 }
 
 /** Cancels the task, waits until it is cleaned, and persists the account as disabled. */
-export async function disableAccount(rt: Runtime, id: string): Promise<AccountStatus> {
-  return onAccount(rt, id, async (slot) => {
-    if (!slot.enabled) return published(rt, slot);
+export async function disableAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+  return onAccount(d, id, async (slot) => {
+    if (!slot.enabled) return d.accounts.publish(slot);
     const next = { ...slot.account, enabled: false };
-    await rt.stopTask(slot);
-    await persistOrRestore(rt, slot, () => rt.options.store.put(next));
-    slot.account = next;
-    return published(rt, slot);
+    await d.accounts.stopTask(slot);
+    await persistOrResume(d, slot, () => d.store.current.put(next));
+    return d.accounts.keep(slot, next);
   });
 }
 
 /** Cancels the task, waits until it is cleaned, and starts a new incarnation; resumes a suspended account. */
-export async function restartAccount(rt: Runtime, id: string): Promise<AccountStatus> {
-  return onAccount(rt, id, async (slot) => {
+export async function restartAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+  return onAccount(d, id, async (slot) => {
     if (!slot.enabled) throw new AccountDisabledError(id);
-    await rt.stopTask(slot);
-    rt.freshStart(slot);
-    return published(rt, slot);
+    await d.accounts.stopTask(slot);
+    return d.accounts.freshStart(slot);
   });
 }
 
 /** Runs `fn` in the account's queue with its slot, once every earlier command of the account settled. */
-function onAccount<T>(rt: Runtime, id: string, fn: (slot: AccountSlot) => Promise<T>): Promise<T> {
-  assertOpen(rt);
-  return rt.serial(id, () => {
-    assertRunning(rt);
-    const slot = rt.slots.get(id);
+function onAccount<T>(d: CommandDeps, id: string, fn: (slot: AccountSlot) => Promise<T>): Promise<T> {
+  d.gate.assertAccepting();
+  return d.queue.run(id, () => {
+    d.gate.assertStillAccepting();
+    const slot = d.accounts.slot(id);
     if (!slot) throw new AccountNotFoundError(id);
     return fn(slot);
   });
 }
 
-async function persistOrRestore(rt: Runtime, slot: AccountSlot, write: () => Promise<void>): Promise<void> {
+async function persistOrResume(d: CommandDeps, slot: AccountSlot, write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch (err) {
     // The store still holds the old account: run it again as it was.
-    rt.startTask(slot);
-    rt.publish(slot);
+    d.accounts.resume(slot);
     throw err;
   }
-}
-
-function published(rt: Runtime, slot: AccountSlot): AccountStatus {
-  rt.publish(slot);
-  return slot.published!;
-}
-
-function assertOpen(rt: Runtime): void {
-  if (rt.phase === 'idle' || rt.phase === 'starting') throw new NotStartedError();
-  assertRunning(rt);
-}
-
-function assertRunning(rt: Runtime): void {
-  if (rt.phase !== 'running') throw new ShuttingDownError();
 }

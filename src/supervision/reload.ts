@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
 import { checkAccountRecord } from '../accountSchema.js';
-import { NotStartedError, ShuttingDownError } from '../errors.js';
-import type { Runtime } from './runtime.js';
+import type { CommandDeps } from './commands.js';
 
 /** What `reload()` did. Unchanged accounts were not touched: their incarnation stays the same. */
 export interface ReloadResult {
@@ -20,25 +20,25 @@ export interface ReloadResult {
  * command that ran in between (a remove, a disable, an update) is never undone by a stale copy.
  * Nothing is written to the store except the reset supervision state of changed accounts.
  */
-export async function reloadAccounts(rt: Runtime): Promise<ReloadResult> {
-  if (rt.phase === 'idle' || rt.phase === 'starting') throw new NotStartedError();
-  if (rt.phase !== 'running') throw new ShuttingDownError();
-  await rt.options.store.refresh?.();
-  const ids = new Set([...(await rt.options.store.loadAll()).map((a) => a.id), ...rt.slots.keys()]);
+export async function reloadAccounts(d: CommandDeps, log: Logger): Promise<ReloadResult> {
+  d.gate.assertAccepting();
+  const store = d.store.current;
+  await store.refresh?.();
+  const ids = new Set([...(await store.loadAll()).map((a) => a.id), ...d.accounts.ids()]);
   const result: ReloadResult = { added: [], removed: [], changed: [], unchanged: 0, invalid: [] };
-  await Promise.all([...ids].map((id) => rt.serial(id, () => reconcile(rt, id, result))));
-  rt.log.info({ added: result.added.length, removed: result.removed.length, changed: result.changed.length, unchanged: result.unchanged }, 'reloaded accounts from the store');
+  await Promise.all([...ids].map((id) => d.queue.run(id, () => reconcile(d, id, result))));
+  log.info({ added: result.added.length, removed: result.removed.length, changed: result.changed.length, unchanged: result.unchanged }, 'reloaded accounts from the store');
   return result;
 }
 
-async function reconcile(rt: Runtime, id: string, result: ReloadResult): Promise<void> {
-  if (rt.phase !== 'running') return;
-  const stored = await rt.options.store.get(id);
-  const slot = rt.slots.get(id);
+async function reconcile(d: CommandDeps, id: string, result: ReloadResult): Promise<void> {
+  if (!d.gate.accepting) return;
+  const stored = await d.store.current.get(id);
+  const slot = d.accounts.slot(id);
   if (stored === undefined) {
     if (!slot) return;
-    await rt.stopTask(slot);
-    rt.dropSlot(slot);
+    await d.accounts.stopTask(slot);
+    d.accounts.dropSlot(slot);
     result.removed.push(id);
     return;
   }
@@ -48,13 +48,13 @@ async function reconcile(rt: Runtime, id: string, result: ReloadResult): Promise
     return;
   }
   if (!slot) {
-    rt.addSlot(checked.account);
+    d.accounts.addSlot(checked.account);
     result.added.push(id);
   } else if (isDeepStrictEqual(slot.account, checked.account)) {
     result.unchanged += 1;
   } else {
-    await rt.stopTask(slot);
-    rt.reconfigure(slot, checked.account);
+    await d.accounts.stopTask(slot);
+    d.accounts.reconfigure(slot, checked.account);
     result.changed.push(id);
   }
 }

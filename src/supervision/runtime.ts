@@ -1,7 +1,8 @@
-import { createActor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account, AccountStatus } from '../account.js';
 import { checkAccountRecord } from '../accountSchema.js';
+import type { Clock } from '../clock/clock.js';
 import type { TaskError } from '../worker/describeError.js';
 import type { WorkerLogic } from '../worker/worker.js';
 import { WorkerHandle } from '../worker/workerHandle.js';
@@ -12,18 +13,26 @@ import { AccountNotFoundError, EscalationError, InvalidAccountError } from '../e
 import { supervisorLogger, taskLogger } from '../logging/redaction.js';
 import { accountTaskMachine, type AccountTaskOutput } from '../machines/accountTask.js';
 import type { SupervisionEvent, SupervisorRuntime, TaskEndedEvent } from '../machines/supervisor.js';
-import type { AccountStore, SupervisionRecord } from '../persistence/accountStore.js';
+import type { SupervisionRecord } from '../persistence/accountStore.js';
+import { StatusPublisher } from '../status/statusPublisher.js';
 import type { StatusModel } from '../status/statusBoard.js';
 import { AccountSlot, type LiveTask } from './accountSlot.js';
 import type { Random } from './backoff.js';
+import { closeResources } from './closeResources.js';
 import { decideRestart } from './decideRestart.js';
+import { KeyedQueue } from './keyedQueue.js';
+import { LeakTracker } from './leakTracker.js';
 import { resolveRestartPolicy, type RestartPolicy } from './restartPolicy.js';
-import { emptyStats, type ShutdownStats } from './shutdownStats.js';
-import { publicError, statusOf } from './statusOf.js';
+import { RootLink } from './rootLink.js';
+import type { ShutdownStats } from './shutdownStats.js';
+import { ShutdownTally } from './shutdownTally.js';
+import { publicError } from './statusOf.js';
+import type { StoreHandle } from './storeHandle.js';
+import { restoreSupervision, SupervisionRecords } from './supervisionRecords.js';
 
 /** What the runtime is built from; `createSupervisor()` fills it in from its options. */
 export interface RuntimeOptions {
-  store: AccountStore;
+  store: StoreHandle;
   logicFor: (account: Account) => WorkerLogic;
   policy: RestartPolicy;
   cancelTimeoutMs: number;
@@ -32,43 +41,64 @@ export interface RuntimeOptions {
   inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
   status: StatusModel;
   random: Random;
+  /** Every timer and time read of the runtime and of its tasks. */
+  clock: Clock;
   /** The runner every task's `ctx.jobs` submits to, and the limits of each task's scope. */
   jobs: JobRunner;
   jobLimits: ScopeLimits;
 }
 
-type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+/**
+ * The account operations a command or a reload uses, each on a slot it got from `slot(id)`, inside
+ * that account's queue (`queue.run(id, …)`).
+ */
+export interface AccountOps {
+  slot(id: string): AccountSlot | undefined;
+  ids(): IterableIterator<string>;
+  /** Holds a new account (with what the store remembers of its supervision), starts it if it should run, publishes it. */
+  addSlot(account: Account, record?: SupervisionRecord): AccountStatus;
+  /** Gives a stopped account its new configuration and a fresh start. */
+  reconfigure(slot: AccountSlot, account: Account): AccountStatus;
+  /** Records a new configuration without starting anything (disable). */
+  keep(slot: AccountSlot, account: Account): AccountStatus;
+  /** Forgets suspension and restart history (saving that), then starts a new incarnation. */
+  freshStart(slot: AccountSlot): AccountStatus;
+  /** Starts the account again as it was (after a store write failed), publishes it. */
+  resume(slot: AccountSlot): AccountStatus;
+  /** Cancels the live task (or the pending restart) and resolves once it is `cleaned`. */
+  stopTask(slot: AccountSlot): Promise<void>;
+  /** Forgets a removed account: its slot and its status. The task must be stopped already. */
+  dropSlot(slot: AccountSlot): void;
+  publish(slot: AccountSlot): AccountStatus;
+}
 
 /**
  * The supervisor's runtime: the account registry (a `Map` of {@link AccountSlot}s), the task
- * actors it spawns, and the side of every supervision decision. The root machine decides; this
- * carries the decisions out. See the header of `src/machines/supervisor.ts` for the design.
+ * actors it spawns, and the side of every supervision decision. The root machine decides and owns
+ * the lifecycle; this carries the decisions out. Its public surface is the machine's contract
+ * ({@link SupervisorRuntime}) and the account operations ({@link AccountOps}); the per-account
+ * queue, leak tracking, the shutdown tally, supervision records and the status publisher are
+ * small owners of their own. See the header of `src/machines/supervisor.ts` for the design.
  */
-export class Runtime implements SupervisorRuntime {
-  readonly slots = new Map<string, AccountSlot>();
-  /** Workers that outlived their task (forced), by account id; they outlive a removed slot too. */
-  readonly leaks = new Map<string, Set<WorkerHandle>>();
-  phase: Phase = 'idle';
-  escalation: EscalationError | undefined;
-  /** The root actor, to which ended tasks are reported. Set right after it is created. */
-  root: AnyActorRef | undefined;
-  readonly options: RuntimeOptions;
-  readonly #pendingWrites = new Set<Promise<void>>();
-  readonly #queues = new Map<string, { tail: Promise<unknown>; pending: number }>();
-  readonly #waiters = new Map<string, Set<(s: AccountStatus | undefined) => void>>();
-  #stats: ShutdownStats = emptyStats();
-  #shutdownStartedAt = 0;
-  #leaksBeforeShutdown: WorkerHandle[] = [];
-
+export class Runtime implements SupervisorRuntime, AccountOps {
+  readonly #slots = new Map<string, AccountSlot>();
+  readonly #o: RuntimeOptions;
   readonly #log: Logger;
+  readonly #root: RootLink;
+  readonly #queue: KeyedQueue;
+  readonly #leaks: LeakTracker;
+  readonly #records: SupervisionRecords;
+  readonly #publisher: StatusPublisher;
+  readonly #tally = new ShutdownTally();
 
-  constructor(options: RuntimeOptions) {
-    this.options = options;
+  constructor(options: RuntimeOptions, root: RootLink, queue: KeyedQueue) {
+    this.#o = options;
+    this.#root = root;
+    this.#queue = queue;
     this.#log = supervisorLogger(options.logger);
-  }
-
-  get accepting(): boolean {
-    return this.phase === 'running' || this.phase === 'starting';
+    this.#leaks = new LeakTracker(this.#log);
+    this.#records = new SupervisionRecords(options.store, this.#log);
+    this.#publisher = new StatusPublisher(options.status, options.clock, this.#log, (id) => this.#leaks.has(id));
   }
 
   /** The supervisor's own logger (`component: 'supervisor'`); tasks log through children of `options.logger`. */
@@ -76,11 +106,24 @@ export class Runtime implements SupervisorRuntime {
     return this.#log;
   }
 
-  // ── start ────────────────────────────────────────────────────────────────────────────────
+  /** Per-account status watchers, for `waitFor`. */
+  get statuses(): Pick<StatusPublisher, 'watch' | 'current'> {
+    return this.#publisher;
+  }
+
+  now(): number {
+    return this.#o.clock.now();
+  }
+
+  // ── lifecycle steps (the root machine invokes them) ────────────────────────────────────────
+
+  openStore(): Promise<void> {
+    return this.#o.store.open();
+  }
 
   async startAccounts(signal: AbortSignal): Promise<void> {
-    this.phase = 'starting';
-    const [accounts, supervision] = await Promise.all([this.options.store.loadAll(), this.options.store.loadSupervision()]);
+    const store = this.#o.store.current;
+    const [accounts, supervision] = await Promise.all([store.loadAll(), store.loadSupervision()]);
     let i = 0;
     for (const account of accounts) {
       if (signal.aborted) return;
@@ -88,154 +131,57 @@ export class Runtime implements SupervisorRuntime {
       // Yield now and then so a 100,000-account start does not freeze the event loop.
       if (++i % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (!signal.aborted) this.phase = 'running';
   }
 
-  /**
-   * Runs `fn` after every earlier command and scheduled restart of account `id` has settled, in
-   * the order they arrived. This per-account queue, keyed by id so it outlives a removed slot, is
-   * what keeps "never two workers of one account" while an add, an update, a remove and a backoff
-   * timer race each other. Queues of idle accounts are dropped, so memory follows activity.
-   */
-  serial<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
-    let queue = this.#queues.get(id);
-    if (!queue) this.#queues.set(id, (queue = { tail: Promise.resolve(), pending: 0 }));
-    const q = queue;
-    q.pending += 1;
-    const run = q.tail.then(fn);
-    q.tail = run.then(noop, noop).then(() => {
-      q.pending -= 1;
-      if (q.pending === 0 && this.#queues.get(id) === q) this.#queues.delete(id);
-    });
-    return run;
+  close(deadlineAt: number): Promise<void> {
+    const o = this.#o;
+    return closeResources({ jobs: o.jobs, records: this.#records, store: o.store, clock: o.clock, log: this.#log }, deadlineAt);
   }
 
-  /** Holds a new account (with what the store remembers of its supervision), starts it if it should run, publishes it. */
-  addSlot(account: Account, record?: SupervisionRecord): AccountSlot {
-    const slot = new AccountSlot(account, resolveRestartPolicy(this.options.policy, account.restart));
-    this.slots.set(account.id, slot);
+  // ── account operations ──────────────────────────────────────────────────────────────────
+
+  slot(id: string): AccountSlot | undefined {
+    return this.#slots.get(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.#slots.keys();
+  }
+
+  addSlot(account: Account, record?: SupervisionRecord): AccountStatus {
+    const slot = new AccountSlot(account, resolveRestartPolicy(this.#o.policy, account.restart));
+    this.#slots.set(account.id, slot);
     restoreSupervision(slot, record);
-    this.startTask(slot);
-    this.publish(slot);
-    return slot;
+    this.#startTask(slot);
+    return this.publish(slot);
   }
 
-  /** Gives a stopped account its new configuration and a fresh start (see `freshStart`). */
-  reconfigure(slot: AccountSlot, account: Account): void {
+  reconfigure(slot: AccountSlot, account: Account): AccountStatus {
     slot.account = account;
-    slot.policy = resolveRestartPolicy(this.options.policy, account.restart);
-    this.freshStart(slot);
-    this.publish(slot);
+    slot.policy = resolveRestartPolicy(this.#o.policy, account.restart);
+    return this.freshStart(slot);
   }
 
-  /** Forgets suspension and restart history (saving that), then starts a new incarnation: a fresh start. */
-  freshStart(slot: AccountSlot): void {
-    const hadHistory = slot.suspended !== undefined || slot.memory.history.length > 0;
+  keep(slot: AccountSlot, account: Account): AccountStatus {
+    slot.account = account;
+    return this.publish(slot);
+  }
+
+  freshStart(slot: AccountSlot): AccountStatus {
+    const hadHistory = slot.run.kind === 'suspended' || slot.memory.history.length > 0;
     slot.resetSupervision();
-    if (hadHistory) this.saveSupervision(slot);
-    this.startTask(slot);
+    if (hadHistory) this.#records.save(slot);
+    this.#startTask(slot);
+    return this.publish(slot);
   }
 
-  /** Forgets a removed account: its slot and its status. The task must be stopped already. */
-  dropSlot(slot: AccountSlot): void {
-    slot.removed = true;
-    this.slots.delete(slot.id);
-    this.unpublish(slot.id);
+  resume(slot: AccountSlot): AccountStatus {
+    this.#startTask(slot);
+    return this.publish(slot);
   }
 
-  // ── tasks ────────────────────────────────────────────────────────────────────────────────
-
-  /** Starts a new incarnation if the account should run and nothing of it is alive. */
-  startTask(slot: AccountSlot): void {
-    if (!this.accepting || slot.removed || slot.task || !slot.enabled || slot.suspended) return;
-    if (this.hasLiveLeak(slot.id) && slot.policy.onLeak === 'wait') {
-      slot.pendingStart = true;
-      this.publish(slot);
-      return;
-    }
-    slot.pendingStart = false;
-    this.clearBackoff(slot);
-    slot.report = undefined;
-    slot.incarnation += 1;
-    if (slot.incarnation > 1) this.log.info({ accountId: slot.id, incarnation: slot.incarnation }, `account ${slot.id}: starting incarnation ${slot.incarnation}`);
-    slot.task = this.spawnTask(slot);
-    slot.task.actor.start();
-  }
-
-  private spawnTask(slot: AccountSlot): LiveTask {
-    const { id, incarnation } = slot;
-    const handle: WorkerHandle = new WorkerHandle({
-      accountId: id,
-      incarnation,
-      log: () => taskLogger(this.options.logger, id, incarnation),
-      logicFor: this.options.logicFor,
-      load: () => this.loadAccount(id),
-      report: (details) => this.onReport(slot, handle, details),
-      // One scope per incarnation: a leaked incarnation's jobs never share limits with the next one's.
-      jobs: new TrackedJobs(() => this.options.jobs.scope(`${id}#${incarnation}`, { limits: this.options.jobLimits })),
-      cancelTimeoutMs: this.options.cancelTimeoutMs,
-    });
-    const actor = createActor(accountTaskMachine, {
-      input: { worker: handle, loadTimeoutMs: this.options.loadTimeoutMs, cancelTimeoutMs: this.options.cancelTimeoutMs },
-      ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
-    });
-    let resolveEnded!: (output: AccountTaskOutput) => void;
-    const ended = new Promise<AccountTaskOutput>((resolve) => (resolveEnded = resolve));
-    const task: LiveTask = { actor, handle, state: 'loading', runningSince: undefined, commanded: false, inShutdown: false, ended };
-    const finish = (output: AccountTaskOutput) => {
-      this.onTaskEnded(slot, task, output);
-      resolveEnded(output);
-    };
-    actor.subscribe({
-      next: (snapshot) => this.onTaskState(slot, task, snapshot.value, snapshot.context.error),
-      complete: () => finish(actor.getSnapshot().output ?? brokenOutput(slot, task, 'task ended without output')),
-      error: (err) => finish(brokenOutput(slot, task, err)),
-    });
-    return task;
-  }
-
-  private async loadAccount(id: string): Promise<Account> {
-    const stored = await this.options.store.get(id);
-    if (!stored) throw new AccountNotFoundError(id);
-    const checked = checkAccountRecord(stored);
-    if (!checked.ok) throw new InvalidAccountError(checked.field, checked.reason);
-    return checked.account;
-  }
-
-  private onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state'], error: TaskError | undefined): void {
-    if (slot.task !== task || task.state === value) return;
-    task.state = value;
-    if (value === 'running') task.runningSince = Date.now();
-    if (value === 'failed' && error) slot.lastError = error;
-    if (value !== 'cleaned') this.publish(slot);
-  }
-
-  private onReport(slot: AccountSlot, handle: WorkerHandle, details: Record<string, unknown>): void {
-    if (slot.task?.handle !== handle) return;
-    slot.report = { ...slot.report, ...details };
-    this.publish(slot);
-  }
-
-  private onTaskEnded(slot: AccountSlot, task: LiveTask, output: AccountTaskOutput): void {
-    if (slot.task !== task) return;
-    slot.task = undefined;
-    slot.lastEnd = output.reason;
-    if (output.error) slot.lastError = output.error;
-    if (task.handle.alive) this.trackLeak(slot, task.handle);
-    if (task.inShutdown) this.countShutdownEnd(output, task.handle.alive);
-    this.publish(slot);
-    if (task.commanded || !this.accepting) return;
-    const ranMs = task.runningSince === undefined ? 0 : output.endedAt - task.runningSince;
-    this.root?.send({ type: 'TASK_ENDED', accountId: slot.id, incarnation: output.incarnation, output, ranMs } satisfies TaskEndedEvent);
-  }
-
-  /**
-   * Cancels the live task (or the pending restart) and resolves once it is `cleaned`. The wait is
-   * bounded by the task itself: `cancelling` ends by `cancelTimeoutMs` at the latest.
-   */
   async stopTask(slot: AccountSlot): Promise<void> {
-    this.clearBackoff(slot);
-    slot.pendingStart = false;
+    this.#cancelPending(slot);
     const task = slot.task;
     if (!task) return;
     task.commanded = true;
@@ -245,243 +191,248 @@ export class Runtime implements SupervisorRuntime {
     await task.ended;
   }
 
-  clearBackoff(slot: AccountSlot): void {
-    if (!slot.backoff) return;
-    clearTimeout(slot.backoff.timer);
-    slot.backoff = undefined;
+  dropSlot(slot: AccountSlot): void {
+    slot.remove();
+    this.#slots.delete(slot.id);
+    this.#publisher.unpublish(slot.id);
   }
 
-  // ── leaks ────────────────────────────────────────────────────────────────────────────────
-
-  hasLiveLeak(id: string): boolean {
-    return (this.leaks.get(id)?.size ?? 0) > 0;
+  publish(slot: AccountSlot): AccountStatus {
+    return this.#publisher.publish(slot);
   }
 
-  private trackLeak(slot: AccountSlot, handle: WorkerHandle): void {
-    const id = slot.id;
-    let set = this.leaks.get(id);
-    if (!set) this.leaks.set(id, (set = new Set()));
-    set.add(handle);
-    this.log.warn({ accountId: id, incarnation: handle.incarnation }, `account ${id}: leaked worker is still alive; no new incarnation starts until it settles`);
-    void handle.settled().then(() => this.onLeakSettled(id, handle));
+  // ── tasks ────────────────────────────────────────────────────────────────────────────────
+
+  /** Starts a new incarnation if the account should run and nothing of it is alive. */
+  #startTask(slot: AccountSlot): void {
+    const kind = slot.run.kind;
+    if (!this.#root.supervising || kind === 'live' || kind === 'suspended' || kind === 'removed' || !slot.enabled) return;
+    if (this.#leaks.has(slot.id) && slot.policy.onLeak === 'wait') {
+      this.#cancelPending(slot);
+      slot.awaitingLeak();
+      this.publish(slot);
+      return;
+    }
+    this.#cancelPending(slot);
+    slot.report = undefined;
+    slot.incarnation += 1;
+    if (slot.incarnation > 1) this.#log.info({ accountId: slot.id, incarnation: slot.incarnation }, `account ${slot.id}: starting incarnation ${slot.incarnation}`);
+    const task = this.#spawnTask(slot);
+    slot.started(task);
+    task.actor.start();
   }
 
-  private onLeakSettled(id: string, handle: WorkerHandle): void {
-    const set = this.leaks.get(id);
-    set?.delete(handle);
-    if (set?.size === 0) this.leaks.delete(id);
-    this.log.info({ accountId: id, incarnation: handle.incarnation }, `account ${id}: leaked worker settled`);
-    const slot = this.slots.get(id);
+  /** A scheduled restart or an owed start is called off (the account goes back to `idle`). */
+  #cancelPending(slot: AccountSlot): void {
+    const run = slot.run;
+    if (run.kind === 'backoff') this.#o.clock.clearTimeout(run.timer);
+    if (run.kind === 'backoff' || run.kind === 'awaitingLeak') slot.stopped();
+  }
+
+  #spawnTask(slot: AccountSlot): LiveTask {
+    const { id, incarnation } = slot;
+    const o = this.#o;
+    const handle: WorkerHandle = new WorkerHandle({
+      accountId: id,
+      incarnation,
+      log: () => taskLogger(o.logger, id, incarnation),
+      logicFor: o.logicFor,
+      load: () => this.#loadAccount(id),
+      report: (details) => this.#onReport(slot, handle, details),
+      // One scope per incarnation: a leaked incarnation's jobs never share limits with the next one's.
+      jobs: new TrackedJobs(() => o.jobs.scope(`${id}#${incarnation}`, { limits: o.jobLimits })),
+      cancelTimeoutMs: o.cancelTimeoutMs,
+      clock: o.clock,
+    });
+    const actor = createActor(accountTaskMachine, {
+      input: { worker: handle, loadTimeoutMs: o.loadTimeoutMs, cancelTimeoutMs: o.cancelTimeoutMs, clock: o.clock },
+      clock: o.clock,
+      ...(o.inspect ? { inspect: o.inspect } : {}),
+    });
+    let resolveEnded!: (output: AccountTaskOutput) => void;
+    const ended = new Promise<AccountTaskOutput>((resolve) => (resolveEnded = resolve));
+    const task: LiveTask = { actor, handle, state: 'loading', runningSince: undefined, commanded: false, inShutdown: false, ended };
+    const finish = (output: AccountTaskOutput) => {
+      this.#onTaskEnded(slot, task, output);
+      resolveEnded(output);
+    };
+    actor.subscribe({
+      next: (snapshot) => this.#onTaskState(slot, task, snapshot.value, snapshot.context.error),
+      complete: () => finish(actor.getSnapshot().output ?? brokenOutput(slot, task, 'task ended without output', o.clock.now())),
+      error: (err) => finish(brokenOutput(slot, task, err, o.clock.now())),
+    });
+    return task;
+  }
+
+  async #loadAccount(id: string): Promise<Account> {
+    const stored = await this.#o.store.current.get(id);
+    if (!stored) throw new AccountNotFoundError(id);
+    const checked = checkAccountRecord(stored);
+    if (!checked.ok) throw new InvalidAccountError(checked.field, checked.reason);
+    return checked.account;
+  }
+
+  #onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state'], error: TaskError | undefined): void {
+    if (slot.task !== task || task.state === value) return;
+    task.state = value;
+    if (value === 'running') task.runningSince = this.#o.clock.now();
+    if (value === 'failed' && error) slot.lastError = error;
+    if (value !== 'cleaned') this.publish(slot);
+  }
+
+  #onReport(slot: AccountSlot, handle: WorkerHandle, details: Record<string, unknown>): void {
+    if (slot.task?.handle !== handle) return;
+    slot.report = { ...slot.report, ...details };
+    this.publish(slot);
+  }
+
+  #onTaskEnded(slot: AccountSlot, task: LiveTask, output: AccountTaskOutput): void {
+    if (slot.task !== task) return;
+    slot.stopped();
+    slot.lastEnd = output.reason;
+    if (output.error) slot.lastError = output.error;
+    if (task.handle.alive) this.#trackLeak(slot, task);
+    if (task.inShutdown) this.#tally.countEnd(output, task.handle.alive);
+    this.publish(slot);
+    if (task.commanded || !this.#root.supervising) return;
+    const ranMs = task.runningSince === undefined ? 0 : output.endedAt - task.runningSince;
+    this.#root.report({ type: 'TASK_ENDED', accountId: slot.id, incarnation: output.incarnation, output, ranMs });
+  }
+
+  #trackLeak(slot: AccountSlot, task: LiveTask): void {
+    this.#leaks.track(slot.id, task.handle, (id) => this.#onLeakSettled(id));
+  }
+
+  #onLeakSettled(id: string): void {
+    const slot = this.#slots.get(id);
     if (!slot) return;
-    if (slot.pendingStart && !this.hasLiveLeak(id)) this.detach(this.serial(id, () => this.startTask(slot)));
+    if (slot.run.kind === 'awaitingLeak' && !this.#leaks.has(id)) this.detach(this.#queue.run(id, () => this.#startTask(slot)));
     else this.publish(slot);
   }
 
   // ── decisions (called by the root machine's actions; must not throw) ───────────────────────
 
   decide(event: TaskEndedEvent): SupervisionEvent {
-    const slot = this.slots.get(event.accountId);
-    const base = { accountId: event.accountId, incarnation: event.incarnation, ...(event.output.error ? { error: event.output.error } : {}) };
-    if (!slot || slot.incarnation !== event.incarnation || slot.task) return { type: 'TASK_FINISHED', ...base };
-    const end = { reason: event.output.reason, ranMs: event.ranMs, ...(event.output.error ? { error: event.output.error } : {}) };
+    const slot = this.#slots.get(event.accountId);
+    const { reason, error } = event.output;
+    const base = { accountId: event.accountId, incarnation: event.incarnation, reason, ...(error ? { error: publicError(error) } : {}) };
+    if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return { type: 'TASK_FINISHED', ...base };
+    const end = { reason, ranMs: event.ranMs, ...(error ? { error } : {}) };
     try {
-      return { ...decideRestart(slot.policy, end, slot.memory, Date.now(), this.options.random), ...base };
+      return { ...decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random), ...base };
     } catch (err) {
       // Only a user-supplied `random` can throw here; the account is left as it ended.
-      this.log.error({ accountId: slot.id, err }, `account ${slot.id}: the restart decision failed`);
+      this.#log.error({ accountId: slot.id, err }, `account ${slot.id}: the restart decision failed`);
       return { type: 'TASK_FINISHED', ...base };
     }
   }
 
   scheduleRestart(event: SupervisionEvent & { type: 'RESTART_SCHEDULED' }): void {
-    const slot = this.slots.get(event.accountId);
-    if (!slot || slot.task || !this.accepting) return;
+    const slot = this.#slots.get(event.accountId);
+    if (!slot || slot.run.kind !== 'idle' || !this.#root.supervising) return;
     slot.memory = { history: event.history, attempt: event.attempt + 1, previousDelayMs: event.delayMs };
     slot.restarts += 1;
-    const at = Date.now() + event.delayMs;
-    const timer = setTimeout(() => this.fireRestart(slot, timer), event.delayMs);
-    slot.backoff = { timer, at };
-    this.log.info({ accountId: slot.id, delayMs: event.delayMs, attempt: event.attempt }, `account ${slot.id}: restart in ${event.delayMs} ms`);
+    const clock = this.#o.clock;
+    const at = clock.now() + event.delayMs;
+    const timer = clock.setTimeout(() => this.#fireRestart(slot, timer), event.delayMs);
+    slot.backingOff(timer, at);
+    this.#log.info({ accountId: slot.id, delayMs: event.delayMs, attempt: event.attempt }, `account ${slot.id}: restart in ${event.delayMs} ms`);
     this.publish(slot);
-    this.saveSupervision(slot);
+    this.#records.save(slot);
   }
 
-  private fireRestart(slot: AccountSlot, timer: NodeJS.Timeout): void {
+  #fireRestart(slot: AccountSlot, timer: unknown): void {
     this.detach(
-      this.serial(slot.id, () => {
-        if (slot.backoff?.timer !== timer) return;
-        slot.backoff = undefined;
-        this.startTask(slot);
+      this.#queue.run(slot.id, () => {
+        const run = slot.run;
+        if (run.kind !== 'backoff' || run.timer !== timer) return;
+        slot.stopped();
+        this.#startTask(slot);
         this.publish(slot);
       }),
     );
   }
 
   suspend(event: SupervisionEvent & { type: 'SUSPENDED' }): void {
-    const slot = this.slots.get(event.accountId);
-    if (!slot) return;
+    const slot = this.#slots.get(event.accountId);
+    if (!slot || slot.run.kind === 'removed') return;
     const error = event.error ?? { message: 'task ended' };
-    slot.suspended = { at: Date.now(), cause: event.cause, error };
+    slot.suspend({ at: this.#o.clock.now(), cause: event.cause, error });
     const why = event.cause === 'intensity'
       ? `needed more than ${slot.policy.intensity.maxRestarts} restarts within ${slot.policy.intensity.withinMs} ms`
       : 'failed with a non-retryable error';
-    this.log.warn({ accountId: slot.id, cause: event.cause, err: publicError(error) }, `account ${slot.id} suspended: it ${why} (${error.message})`);
+    this.#log.warn({ accountId: slot.id, cause: event.cause, err: publicError(error) }, `account ${slot.id} suspended: it ${why} (${error.message})`);
     this.publish(slot);
-    this.saveSupervision(slot);
+    this.#records.save(slot);
   }
 
   /** Nothing to carry out: the account's status was published when its task ended. */
   finish(event: SupervisionEvent): void {
-    this.log.debug({ accountId: event.accountId, incarnation: event.incarnation }, `account ${event.accountId}: ended, no restart`);
+    this.#log.debug({ accountId: event.accountId, incarnation: event.incarnation }, `account ${event.accountId}: ended, no restart`);
   }
 
-  escalate(event: SupervisionEvent): void {
-    const slot = this.slots.get(event.accountId);
-    const { maxRestarts, withinMs } = slot?.policy.intensity ?? this.options.policy.intensity;
-    this.escalation = new EscalationError(event.accountId, maxRestarts, withinMs);
-    this.log.fatal({ accountId: event.accountId, err: event.error }, this.escalation.message);
+  escalate(event: SupervisionEvent): EscalationError {
+    const slot = this.#slots.get(event.accountId);
+    const { maxRestarts, withinMs } = slot?.policy.intensity ?? this.#o.policy.intensity;
+    const error = new EscalationError(event.accountId, maxRestarts, withinMs);
+    this.#log.fatal({ accountId: event.accountId, err: event.error }, error.message);
+    return error;
   }
 
   // ── shutdown ─────────────────────────────────────────────────────────────────────────────
 
   stopAccepting(): void {
-    this.phase = 'stopping';
-    this.#shutdownStartedAt = Date.now();
-    this.#leaksBeforeShutdown = [...this.leaks.values()].flatMap((set) => [...set]);
-    for (const slot of this.slots.values()) {
-      this.clearBackoff(slot);
-      slot.pendingStart = false;
-      if (slot.task) slot.task.inShutdown = true;
+    this.#tally.begin(this.#o.clock.now(), this.#leaks.handles());
+    for (const slot of this.#slots.values()) {
+      this.#cancelPending(slot);
+      const task = slot.task;
+      if (task) task.inShutdown = true;
       this.publish(slot);
     }
   }
 
   async drain(): Promise<ShutdownStats> {
     const ends: Promise<unknown>[] = [];
-    for (const slot of this.slots.values()) if (slot.task) ends.push(this.stopTask(slot));
+    for (const slot of this.#slots.values()) if (slot.task) ends.push(this.stopTask(slot));
     await Promise.all(ends);
-    return this.finalStats();
+    return this.#tally.result(this.#o.clock.now());
   }
 
   forceRemaining(): ShutdownStats {
-    for (const slot of this.slots.values()) {
+    for (const slot of this.#slots.values()) {
       const task = slot.task;
       if (!task) continue;
-      slot.task = undefined;
-      this.#stats.forced += 1;
+      slot.stopped();
+      this.#tally.countForced();
       // An actor-logic worker's cleanup may throw; this runs in a root action and must not.
       this.#guard(() => task.handle.abort());
       this.#guard(() => task.actor.stop());
-      if (task.handle.alive) this.trackLeak(slot, task.handle);
+      if (task.handle.alive) this.#trackLeak(slot, task);
       this.publish(slot);
     }
-    return this.finalStats();
-  }
-
-  // A task whose worker or jobs are still alive at its end counts as forced, whatever its reason.
-  private countShutdownEnd(output: AccountTaskOutput, stillAlive: boolean): void {
-    if (output.forced || stillAlive) this.#stats.forced += 1;
-    else this.#stats[output.reason] += 1;
-  }
-
-  private finalStats(): ShutdownStats {
-    this.phase = 'stopped';
-    const stillLeaked = this.#leaksBeforeShutdown.filter((h) => h.alive).length;
-    return {
-      ...this.#stats,
-      forced: this.#stats.forced + stillLeaked,
-      durationMs: Date.now() - this.#shutdownStartedAt,
-      ...(this.escalation ? { error: this.escalation } : {}),
-    };
-  }
-
-  /** Resolves once every supervision write started so far has settled (each is already bounded by the store). */
-  async flushWrites(): Promise<void> {
-    await Promise.allSettled([...this.#pendingWrites]);
-  }
-
-  // ── status ───────────────────────────────────────────────────────────────────────────────
-
-  // Publishing runs inside the root machine's actions: a throwing listener of the read model must
-  // not reach them (an action that throws stops the root, xstate-facts.md fact 5).
-  publish(slot: AccountSlot): void {
-    const status = statusOf(slot, this.hasLiveLeak(slot.id));
-    slot.published = status;
-    this.#guard(() => this.options.status.trigger.upsert({ status }));
-    this.#waiters.get(slot.id)?.forEach((notify) => notify(status));
-  }
-
-  unpublish(id: string): void {
-    this.#guard(() => this.options.status.trigger.remove({ id }));
-    this.#waiters.get(id)?.forEach((notify) => notify(undefined));
+    return this.#tally.result(this.#o.clock.now());
   }
 
   #guard(fn: () => void): void {
     try {
       fn();
     } catch (err) {
-      this.log.error({ err }, 'a status listener threw; the supervisor goes on');
+      this.#log.error({ err }, 'stopping a task threw; the supervisor goes on');
     }
-  }
-
-  /** Calls `notify` on every new status of `id` (undefined when removed) until the returned function is called. */
-  watch(id: string, notify: (s: AccountStatus | undefined) => void): () => void {
-    let set = this.#waiters.get(id);
-    if (!set) this.#waiters.set(id, (set = new Set()));
-    set.add(notify);
-    return () => {
-      set.delete(notify);
-      if (set.size === 0) this.#waiters.delete(id);
-    };
-  }
-
-  // ── persistence of supervision state ─────────────────────────────────────────────────────
-
-  saveSupervision(slot: AccountSlot): void {
-    const record: SupervisionRecord = {
-      restartHistory: [...slot.memory.history],
-      restarts: slot.restarts,
-      ...(slot.suspended
-        ? { suspended: { at: slot.suspended.at, cause: slot.suspended.cause, error: publicError(slot.suspended.error) } }
-        : {}),
-      ...(slot.lastError ? { lastError: publicError(slot.lastError) } : {}),
-    };
-    const write = Promise.resolve()
-      .then(() => this.options.store.saveSupervision(slot.id, record))
-      .catch((err: unknown) => {
-        this.log.error({ accountId: slot.id, err }, `account ${slot.id}: saving supervision state failed; it will be saved with the next change`);
-      });
-    this.#pendingWrites.add(write);
-    void write.finally(() => this.#pendingWrites.delete(write));
   }
 
   /** Runs a promise nobody awaits, logging its failure instead of losing it. */
   detach(promise: Promise<unknown>): void {
-    promise.catch((err: unknown) => this.log.error({ err }, 'supervisor background step failed'));
+    promise.catch((err: unknown) => this.#log.error({ err }, 'supervisor background step failed'));
   }
 
   /** What inspection and snapshots see of the runtime: counts, never accounts. */
-  toJSON(): { accounts: number; phase: Phase } {
-    return { accounts: this.slots.size, phase: this.phase };
+  toJSON(): { accounts: number } {
+    return { accounts: this.#slots.size };
   }
 }
 
-function noop(): void {}
-
-// Supervision state is saved as this small record rather than as XState persisted snapshots: a
-// task's snapshot describes a live session that cannot be resumed after a restart (tasks start
-// again at `loading`), and the root's snapshot holds no per-account data by design.
-function restoreSupervision(slot: AccountSlot, record: SupervisionRecord | undefined): void {
-  if (!record) return;
-  slot.restarts = record.restarts;
-  slot.memory = { history: [...record.restartHistory], attempt: 0, previousDelayMs: 0 };
-  if (record.lastError) slot.lastError = record.lastError;
-  if (record.suspended) {
-    slot.suspended = { at: record.suspended.at, cause: record.suspended.cause ?? 'intensity', error: record.suspended.error };
-  }
-}
-
-function brokenOutput(slot: AccountSlot, task: LiveTask, err: unknown): AccountTaskOutput {
+function brokenOutput(slot: AccountSlot, task: LiveTask, err: unknown, now: number): AccountTaskOutput {
   const error: TaskError = { message: `account task crashed: ${err instanceof Error ? err.message : String(err)}`, code: 'TASK_CRASHED' };
-  return { accountId: slot.id, incarnation: task.handle.incarnation, reason: 'failed', forced: task.handle.alive, error, startedAt: Date.now(), endedAt: Date.now() };
+  return { accountId: slot.id, incarnation: task.handle.incarnation, reason: 'failed', forced: task.handle.alive, error, startedAt: now, endedAt: now };
 }

@@ -2,6 +2,7 @@ import type { AnyActorLogic } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account } from '../account.js';
 import type { AccountJobs } from './accountJobs.js';
+import type { Clock } from '../clock/clock.js';
 
 /**
  * What a worker receives: its account, the signal that tells it to stop, a logger and a way to
@@ -17,6 +18,11 @@ export interface WorkerContext {
   report: (status: Record<string, unknown>) => void;
   /** Short jobs owned by this task: cancelled and awaited when the task leaves `running`. */
   jobs: AccountJobs;
+  /**
+   * The supervisor's clock (its `clock` option): a worker that waits or reads the time through it
+   * runs on simulated time too. Always set by the supervisor; optional so a context can be made by hand.
+   */
+  clock?: Clock;
 }
 
 /**

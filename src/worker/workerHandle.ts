@@ -2,6 +2,7 @@ import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { Logger } from 'pino';
 import type { Account } from '../account.js';
 import { withTimeout } from '../withTimeout.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 import type { TrackedJobs } from './accountJobs.js';
 import type { WorkerContext, WorkerLogic } from './worker.js';
 
@@ -23,6 +24,8 @@ export interface WorkerHandleOptions {
   jobs: TrackedJobs;
   /** How long a worker that resolved waits for its cancelled jobs; see `run()`. */
   cancelTimeoutMs: number;
+  /** Times the wait for cancelled jobs; handed to the worker as `ctx.clock`. Default: real time. */
+  clock?: Clock;
 }
 
 /**
@@ -89,7 +92,7 @@ export class WorkerHandle {
     const jobs = this.#options.jobs;
     // Closed even with nothing running, so leftover code of this worker cannot submit more.
     jobs.closeAndCancel(this.#options.cancelTimeoutMs);
-    if (jobs.live > 0) await withTimeout(jobs.idle(), this.#options.cancelTimeoutMs);
+    if (jobs.live > 0) await withTimeout(jobs.idle(), this.#options.cancelTimeoutMs, this.#options.clock ?? systemClock);
   }
 
   /** Resolves once the worker and all of its job functions have settled; at once if it never started. */
@@ -114,7 +117,7 @@ export class WorkerHandle {
   #start(): Promise<WorkerOutcome> {
     const account = this.#account;
     if (!account || this.#controller.signal.aborted) return Promise.resolve({ ok: true });
-    const ctx: WorkerContext = { account, signal: this.#controller.signal, log: undefined as never, report: this.#report, jobs: this.#options.jobs };
+    const ctx: WorkerContext = { account, signal: this.#controller.signal, log: undefined as never, report: this.#report, jobs: this.#options.jobs, clock: this.#options.clock ?? systemClock };
     // The logger is made when the worker first reads `ctx.log` (see `log`).
     Object.defineProperty(ctx, 'log', { get: () => this.log, enumerable: true });
     let logic: WorkerLogic;

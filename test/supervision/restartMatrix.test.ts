@@ -3,6 +3,7 @@
  * each way a task ends, then intensity (suspend, escalate, wide spacing) and backoff.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import type { Supervisor } from '../../src/index.js';
 import { EscalationError, ShuttingDownError } from '../../src/index.js';
 import { delay, startSupervisor } from '../helpers/supervisor.js';
@@ -123,22 +124,47 @@ describe('restart intensity', () => {
   });
 
   it('restarts spaced wider than the window never suspend', async () => {
-    const { sup, cw } = await startSupervisor({ restart: { backoff: { minMs: 1, maxMs: 1, jitter: 'none' }, intensity: { maxRestarts: 1, withinMs: 40 } } });
+    const clock = new SimulatedClock();
+    const { sup, cw } = await startSupervisor({ clock, restart: { backoff: { minMs: 1, maxMs: 1, jitter: 'none' }, intensity: { maxRestarts: 1, withinMs: 40 } } });
     current = sup;
     await sup.add({ id: 'a' });
     for (let i = 1; i <= 5; i++) {
       const instance = await cw.nextInstance('a', i - 1);
-      await delay(60); // the previous restart has left the 40 ms window
+      clock.increment(41); // the previous restart has left the 40 ms window
       instance.reject(new Error(`crash ${i}`));
+      await sup.waitFor('a', 'backoff');
+      clock.increment(1);
     }
     const status = await sup.waitFor('a', (s) => s.incarnation === 6 && s.state === 'running');
     expect(status.restarts).toBe(5);
+  });
+
+  it('the window is exact to the millisecond: a restart at the window edge is allowed, one inside it suspends', async () => {
+    const clock = new SimulatedClock();
+    const { sup, cw } = await startSupervisor({ clock, restart: { backoff: { minMs: 1, maxMs: 1, jitter: 'none' }, intensity: { maxRestarts: 1, withinMs: 1_000 } } });
+    current = sup;
+    await sup.add({ id: 'a' });
+    (await cw.nextInstance('a', 0)).reject(new Error('crash at 0')); // restart 1 decided at t=0
+    await sup.waitFor('a', 'backoff');
+    clock.increment(1);
+    const second = await cw.nextInstance('a', 1);
+    clock.set(1_000); // restart 1 (t=0) is exactly withinMs old: out of the window
+    second.reject(new Error('crash at 1000'));
+    expect((await sup.waitFor('a', 'backoff')).restarts).toBe(2);
+    clock.increment(1);
+    const third = await cw.nextInstance('a', 2);
+    clock.set(1_999); // restart 2 (t=1000) is 999 ms old: a second restart inside 1 s exceeds maxRestarts 1
+    third.reject(new Error('crash at 1999'));
+    const status = await sup.waitFor('a', 'suspended');
+    expect(status).toMatchObject({ restarts: 2, incarnation: 3, suspendedBecause: 'intensity', since: 1_999 });
   });
 });
 
 describe('backoff', () => {
   it('grows by factor, is capped, and resets after resetAfterMs of stable running', async () => {
+    const clock = new SimulatedClock();
     const { sup, cw } = await startSupervisor({
+      clock,
       restart: { backoff: { minMs: 20, maxMs: 80, factor: 2, jitter: 'none' }, resetAfterMs: 150, intensity: { maxRestarts: 100 } },
     });
     current = sup;
@@ -148,12 +174,18 @@ describe('backoff', () => {
       (await cw.nextInstance('a', i)).reject(new Error('x'));
       const s = await sup.waitFor('a', 'backoff');
       delays.push(s.nextRestartAt! - s.since);
+      clock.increment(delays.at(-1)! - 1);
+      await delay(5);
+      expect(sup.status('a')?.state).toBe('backoff'); // not a millisecond early
+      clock.increment(1);
+      await sup.waitFor('a', (st) => st.incarnation === i + 2);
     }
-    expect(delays.map((d) => Math.round(d / 10) * 10)).toEqual([20, 40, 80, 80]);
+    expect(delays).toEqual([20, 40, 80, 80]);
     const stable = await cw.nextInstance('a', 4);
-    await delay(200);
+    await sup.waitFor('a', 'running');
+    clock.increment(150);
     stable.reject(new Error('after a stable run'));
     const s = await sup.waitFor('a', 'backoff');
-    expect(s.nextRestartAt! - s.since).toBeLessThan(40);
+    expect(s.nextRestartAt! - s.since).toBe(20);
   });
 });

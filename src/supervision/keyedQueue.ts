@@ -1,0 +1,37 @@
+/**
+ * One FIFO queue per key: `run(key, fn)` starts `fn` once every earlier call with the same key has
+ * settled, in the order they arrived. The supervisor keys it by account id, so commands and
+ * scheduled restarts of one account never overlap ("never two workers of one account") while
+ * different accounts run freely. A queue is dropped as soon as it is empty, so memory follows
+ * activity, and it is keyed by id rather than held by the account, so it outlives a removed account.
+ *
+ * @example
+ * ```ts
+ * const queue = new KeyedQueue();
+ * void queue.run('a', () => stop());
+ * await queue.run('a', () => start()); // after stop() settled
+ * ```
+ */
+export class KeyedQueue {
+  readonly #queues = new Map<string, { tail: Promise<unknown>; pending: number }>();
+
+  run<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+    let queue = this.#queues.get(key);
+    if (!queue) this.#queues.set(key, (queue = { tail: Promise.resolve(), pending: 0 }));
+    const q = queue;
+    q.pending += 1;
+    const run = q.tail.then(fn);
+    q.tail = run.then(noop, noop).then(() => {
+      q.pending -= 1;
+      if (q.pending === 0 && this.#queues.get(key) === q) this.#queues.delete(key);
+    });
+    return run;
+  }
+
+  /** Keys with work queued or running. */
+  get size(): number {
+    return this.#queues.size;
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { SupervisionRecord } from '../persistence/accountStore.js';
+import type { AccountSlot } from './accountSlot.js';
+import { publicError } from './statusOf.js';
+import type { StoreHandle } from './storeHandle.js';
+
+/*
+ * Supervision state is saved as this small record rather than as XState persisted snapshots: a
+ * task's snapshot describes a live session that cannot be resumed after a restart (tasks start
+ * again at `loading`), and the root's snapshot holds no per-account data by design.
+ */
+
+/** What the store keeps of a slot's supervision: restart window, count, suspension, last error. */
+export function recordOf(slot: AccountSlot): SupervisionRecord {
+  const suspended = slot.run.kind === 'suspended' ? slot.run : undefined;
+  return {
+    restartHistory: [...slot.memory.history],
+    restarts: slot.restarts,
+    ...(suspended ? { suspended: { at: suspended.at, cause: suspended.cause, error: publicError(suspended.error) } } : {}),
+    ...(slot.lastError ? { lastError: publicError(slot.lastError) } : {}),
+  };
+}
+
+/** Gives a new slot what the store remembers of its supervision. */
+export function restoreSupervision(slot: AccountSlot, record: SupervisionRecord | undefined): void {
+  if (!record) return;
+  slot.restarts = record.restarts;
+  slot.memory = { history: [...record.restartHistory], attempt: 0, previousDelayMs: 0 };
+  if (record.lastError) slot.lastError = record.lastError;
+  if (record.suspended) slot.suspend({ at: record.suspended.at, cause: record.suspended.cause ?? 'intensity', error: record.suspended.error });
+}
+
+/**
+ * Saves supervision records in the background: a decision never waits for the disk, a failed
+ * write is logged and the next change saves again, and `flush()` lets the stop wait for what is
+ * in flight (each write is bounded by the store).
+ *
+ * @example
+ * ```ts
+ * records.save(slot);
+ * await records.flush();
+ * ```
+ */
+export class SupervisionRecords {
+  readonly #pending = new Set<Promise<void>>();
+  readonly #store: StoreHandle;
+  readonly #log: Logger;
+
+  constructor(store: StoreHandle, log: Logger) {
+    this.#store = store;
+    this.#log = log;
+  }
+
+  save(slot: AccountSlot): void {
+    const id = slot.id;
+    const record = recordOf(slot);
+    const write = Promise.resolve()
+      .then(() => this.#store.current.saveSupervision(id, record))
+      .catch((err: unknown) => {
+        this.#log.error({ accountId: id, err }, `account ${id}: saving supervision state failed; it will be saved with the next change`);
+      });
+    this.#pending.add(write);
+    void write.finally(() => this.#pending.delete(write));
+  }
+
+  /** Resolves once every write started so far has settled. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+}
