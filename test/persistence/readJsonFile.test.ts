@@ -34,7 +34,7 @@ describe('readJsonFile', () => {
     const broken = path.join(dir, 'broken.json');
     await writeFile(broken, '{"x":');
     const error = await readJsonFile(broken).then(() => undefined, (e: Error) => e);
-    expect(error?.message).toMatch(/not valid JSON/);
+    expect(error?.message).toMatch(/it is not valid JSON: .* at line 1, column \d+ \(offset \d+\)\. The file was not modified\.$/);
     expect(error?.message).not.toContain('empty');
   });
 });
