@@ -44,7 +44,7 @@ export class Heartbeat {
 
   /** Starts the periodic probes. */
   start(): void {
-    if (this.stopped || this.ticker) return;
+    if (this.stopped || this.ticker !== undefined) return;
     this.schedule();
   }
 

@@ -74,6 +74,14 @@ const apiCall = fc.oneof(
 );
 const request = fc.oneof(apiCall, randomRequest);
 
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_202);
+// Paths served without a token: the health check (and the dashboard's static files, if any).
+const PUBLIC_PATH = /^\/(health)?(\?|$)|^\/ui(\/|\?|$)/;
+/** True when the header carries the real token in the one accepted form (`Bearer`, any case). */
+function authorized(header: string | undefined): boolean {
+  return header !== undefined && /^bearer +(\S+) *$/i.exec(header)?.[1] === TOKEN;
+}
+
 describe('fuzz: random and malformed requests against every endpoint', () => {
   it('never a 5xx, never a crash, the store unchanged after every 4xx', async () => {
     let seen = 0;
@@ -93,12 +101,18 @@ describe('fuzz: random and malformed requests against every endpoint', () => {
           return;
         }
         expect(res.status, `${r.method} ${r.path} → ${res.status} ${res.text.slice(0, 200)}`).toBeLessThan(500);
+        // A wrong, missing or malformed token never gets a 2xx, except where no token is needed.
+        if (!authorized(r.auth) && !PUBLIC_PATH.test(r.path)) {
+          expect(res.status, `${r.method} ${r.path} with Authorization ${JSON.stringify(r.auth)} → ${res.status}`).not.toBeLessThan(300);
+        }
         if (res.status >= 400) {
           if (r.method !== 'HEAD') expect(res.json).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
           expect({ accounts: await h.store.loadAll(), supervision: await h.store.loadSupervision() }).toEqual(before);
         }
       }),
-      { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000) },
+      // A fixed seed, so a failure replays: fast-check prints the seed and the counterexample;
+      // FUZZ_SEED=<n> explores other sequences.
+      { numRuns: 300, seed: FUZZ_SEED },
     );
     expect(seen).toBe(300);
     // Still alive and consistent: the read model matches the store.

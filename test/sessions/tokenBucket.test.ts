@@ -22,8 +22,8 @@ describe('createTokenBucket', () => {
   });
 
   it('rejects nonsense limits', () => {
-    expect(() => createTokenBucket({ capacity: 0, refillPerSec: 1 })).toThrow(RangeError);
-    expect(() => createTokenBucket({ capacity: 1, refillPerSec: -1 })).toThrow(RangeError);
+    expect(() => createTokenBucket({ capacity: 0, refillPerSec: 1 })).toThrow(/rateLimit.capacity must be a finite number ≥ 1, got 0/);
+    expect(() => createTokenBucket({ capacity: 1, refillPerSec: -1 })).toThrow(/rateLimit.refillPerSec must be a finite number ≥ 0, got -1/);
     expect(() => createTokenBucket({ capacity: Number.NaN, refillPerSec: 1 })).toThrow(RangeError);
   });
 

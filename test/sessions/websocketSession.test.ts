@@ -262,6 +262,11 @@ describe('messages', () => {
     for (let i = 0; i < 5; i += 1) sim!.push('a', `m${i}`);
     await waitUntil(() => s.latest().repliesDropped === 3, 3_000, 'three dropped replies');
     expect(s.latest()).toMatchObject({ messagesIn: 5, messagesOut: 2 });
+    // The worker counts a reply when it sends it; the simulator records it when the frame
+    // arrives. Wait on the simulator's own ground truth (reading it at once was flaky), then
+    // make sure no third reply follows.
+    await waitUntil(() => sim!.replies('a').length === 2, 3_000, 'two replies at the simulator');
+    await sleep(100);
     expect(sim!.replies('a')).toHaveLength(2);
   });
 
