@@ -399,7 +399,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     const why = event.cause === 'intensity'
       ? `needed more than ${slot.policy.intensity.maxRestarts} restarts within ${slot.policy.intensity.withinMs} ms`
       : 'failed with a non-retryable error';
-    this.#log.warn({ accountId: slot.id, cause: event.cause, err: { name: error.name, ...publicError(error) } }, `account ${slot.id} suspended: it ${why} (${error.message.replace(/\.$/, '')}). Once the cause is fixed, resume it with \`statevisor accounts restart ${slot.id}\`.`);
+    this.#log.warn({ accountId: slot.id, cause: event.cause, err: publicError(error) }, `account ${slot.id} suspended: it ${why} (${error.message.replace(/\.$/, '')}). Once the cause is fixed, resume it with \`statevisor accounts restart ${slot.id}\`.`);
     this.publish(slot);
     this.#records.save(slot);
   }
