@@ -1,4 +1,5 @@
 import type { AccountState, AccountStatus } from '../account.js';
+import type { AdmissionStats } from '../admission/admissionGate.js';
 import type { Supervisor } from '../createSupervisor.js';
 import { sampleEventLoopDelay, type EventLoopDelayOptions, type EventLoopDelaySampler } from './eventLoopDelay.js';
 import type { StoreWriteLatency } from './instrumentStore.js';
@@ -113,11 +114,22 @@ function render(sources: MetricsSources, counters: ChangeCounters, loop: EventLo
   out += family('statevisor_task_failures_total', 'counter', 'Account tasks that entered the failed state, by error code.', labelled('code', counters.failures));
   out += family('statevisor_forced_stops_total', 'counter', 'Workers that ignored cancellation past their deadline (force-stopped, then leaked).', [[{}, counters.forcedStops]]);
   out += family('statevisor_workers_leaked', 'gauge', 'Accounts whose force-stopped worker is still alive.', [[{}, leaked]]);
+  const admission = sources.supervisor.admission();
+  if (admission) out += admissionFamilies(admission);
   out += eventLoop(loop);
   if (sources.writeLatency) out += sources.writeLatency.render();
   if (sources.stream) out += streamFamilies(sources.stream());
   out += processMetrics();
   return out;
+}
+
+function admissionFamilies(a: AdmissionStats): string {
+  return (
+    family('statevisor_admission_waiting', 'gauge', 'Account starts waiting for their turn under admission control.', [[{}, a.waiting]]) +
+    family('statevisor_admission_starting', 'gauge', 'Admitted starts whose task is not running yet (bounded by maxStarting).', [[{}, a.starting]]) +
+    family('statevisor_admission_admitted_total', 'counter', 'Starts admitted since the supervisor was created (rate() gives admitted per second).', [[{}, a.admittedTotal]]) +
+    family('statevisor_admission_dropped_total', 'counter', 'Starts dropped while waiting: cancelled by a command, or at shutdown.', [[{}, a.droppedTotal]])
+  );
 }
 
 function labelled(name: string, values: ReadonlyMap<string, number>): [Labels, number][] {

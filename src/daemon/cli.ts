@@ -57,6 +57,9 @@ export function buildProgram(proc: CliProcess): Command {
     .option('--handover-margin-ms <ms>', 'cluster mode: wait before taking over after an unclean loss (default 20000)', parseInteger)
     .option('--database-schema <name>', 'cluster mode: PostgreSQL schema (default statevisor)')
     .option('--heartbeat-interval-ms <ms>', 'session heartbeat interval, below the platform idle timeout (default 15000)', parseInteger)
+    .option('--starts-per-second <n>', 'admission control: account starts per second, 0 = off (default 50)', Number)
+    .option('--start-burst <n>', 'admission control: most starts within any one second (default 50)', parseInteger)
+    .option('--max-starting <n>', 'admission control: most tasks starting at once (default 200)', parseInteger)
     .option('--shards <n>', 'cluster mode: number of shards, the same on every node (default 256)', parseInteger)
     .action(async (opts: Record<string, unknown>) => runStart(proc, opts));
   registerOperatorCommands(program, { env: proc.env, cwd: proc.cwd, stdout: proc.stdout, stderr: proc.stderr, exit: (code) => proc.exit(code) });
@@ -108,6 +111,9 @@ function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
     'cluster.renewMs': opts.renewMs,
     'cluster.handoverMarginMs': opts.handoverMarginMs,
     'cluster.shards': opts.shards,
+    'admission.startsPerSecond': opts.startsPerSecond,
+    'admission.burst': opts.startBurst,
+    'admission.maxStarting': opts.maxStarting,
     // commander sets demo: true unless --no-demo; only the explicit flag overrides lower layers.
     demo: opts.demo === false ? false : undefined,
     skipInvalid: opts.skipInvalid === true ? true : undefined,

@@ -42,6 +42,15 @@ export const daemonConfigSchema = z.strictObject({
   }),
   /** The session worker's heartbeat interval (keep it below the platform's idle timeout). Default 15 000. */
   heartbeatIntervalMs: z.number().int().positive().optional(),
+  /**
+   * Admission control: how fast and how many account tasks start (boot, restarts, commands,
+   * reload). On by default for the daemon (see DAEMON_DEFAULTS); `startsPerSecond: 0` turns it off.
+   */
+  admission: z.strictObject({
+    startsPerSecond: z.number().nonnegative(),
+    burst: z.number().int().positive().optional(),
+    maxStarting: z.number().int().positive().optional(),
+  }),
   /** This node's id in the cluster; default `<hostname>-<pid>`. */
   nodeId: z.string().min(1).max(128).optional(),
   /** Cluster timings (defaults and reasons: CLUSTER_DEFAULTS in src/cluster/options.ts). */
@@ -69,6 +78,10 @@ export const DAEMON_DEFAULTS: DaemonConfig = Object.freeze({
   inspectPort: 7071,
   database: {},
   cluster: {},
+  // 50 logins a second, at most 50 in any second and 200 in flight: 10,000 accounts start in
+  // about 3.5 minutes instead of a burst of seconds that platforms read as an attack. A
+  // conservative default; set it to what the platform documents (README "Admission control").
+  admission: { startsPerSecond: 50, burst: 50, maxStarting: 200 },
 });
 
 /**
@@ -96,6 +109,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = Object.freeze({
   STATEVISOR_NODE_ID: 'nodeId',
   STATEVISOR_DATABASE_SCHEMA: 'database.schema',
   STATEVISOR_HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
+  STATEVISOR_STARTS_PER_SECOND: 'admission.startsPerSecond',
+  STATEVISOR_START_BURST: 'admission.burst',
+  STATEVISOR_MAX_STARTING: 'admission.maxStarting',
 });
 
 /** Bad configuration: names the key (or path) and where it came from. The CLI exits 2. */
@@ -170,8 +186,8 @@ function parseEnvValue(raw: string): unknown {
   return raw;
 }
 
-// `api`, `database` and `cluster` are the nested objects whose keys layers set one by one; `restart` is taken whole.
-const NESTED = new Set(['api', 'database', 'cluster']);
+// `api`, `database`, `cluster` and `admission` are the nested objects whose keys layers set one by one; `restart` is taken whole.
+const NESTED = new Set(['api', 'database', 'cluster', 'admission']);
 function flatten(values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {

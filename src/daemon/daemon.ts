@@ -107,6 +107,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       store,
       logger,
       cancelTimeoutMs: config.cancelTimeoutMs,
+      ...(config.admission.startsPerSecond > 0 ? { admission: config.admission } : {}),
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       ...(config.restart ? { restart: config.restart } : {}),
       ...(parts.relay ? { inspect: parts.relay.inspect } : {}),
