@@ -14,6 +14,9 @@ export { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions
 export type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
 export type { Worker, WorkerContext, WorkerLogic } from './worker/worker.js';
 export type { TaskError } from './worker/describeError.js';
+export { withSettingsSchema, declaredSettingsSchema, type SettingsSchema, type DeclaresSettings } from './settingsSchema.js';
+export { SETTINGS_LIMITS } from './settingsLimits.js';
+export { jsonMergePatch } from './jsonMergePatch.js';
 export {
   DEFAULT_RESTART_POLICY,
   resolveRestartPolicy,
@@ -31,6 +34,7 @@ export { lowdbStore, DEFAULT_DATA_FILE, LOWDB_STORE_DEFAULTS, type LowdbStoreOpt
 export {
   websocketSession,
   keywordHandler,
+  keywordSettingsSchema,
   SESSION_DEFAULTS,
   type WebsocketSessionOptions,
   type MessageHandler,

@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AccountStatus } from '../account.js';
 import { applyAccountPatch, parseAccountInput } from '../accountSchema.js';
 import { AccountDisabledError, AccountExistsError, AccountNotFoundError, NotStartedError, ShuttingDownError } from '../errors.js';
+import { assertValidSettings } from '../settingsSchema.js';
 import type { AccountSlot } from './accountSlot.js';
 import type { Runtime } from './runtime.js';
 
@@ -16,6 +18,7 @@ import type { Runtime } from './runtime.js';
 export async function addAccount(rt: Runtime, input: unknown): Promise<AccountStatus> {
   assertOpen(rt);
   const account = parseAccountInput(input);
+  await assertValidSettings(() => rt.options.logicFor(account), account);
   return rt.serial(account.id, async () => {
     assertRunning(rt);
     if (rt.slots.has(account.id)) throw new AccountExistsError(account.id);
@@ -28,6 +31,9 @@ export async function addAccount(rt: Runtime, input: unknown): Promise<AccountSt
 export async function updateAccount(rt: Runtime, id: string, patch: unknown): Promise<AccountStatus> {
   return onAccount(rt, id, async (slot) => {
     const next = applyAccountPatch(slot.account, patch);
+    await assertValidSettings(() => rt.options.logicFor(next), next);
+    // A patch that changes nothing (`{}`, or the values already there) does not restart the task.
+    if (isDeepStrictEqual(next, slot.account)) return published(rt, slot);
     await rt.stopTask(slot);
     await persistOrRestore(rt, slot, () => rt.options.store.put(next));
     rt.reconfigure(slot, next);

@@ -2,6 +2,7 @@ import { createActor, type AnyActorRef, type InspectionEvent, type Observer } fr
 import type { Logger } from 'pino';
 import type { Account, AccountStatus } from '../account.js';
 import { checkAccountRecord } from '../accountSchema.js';
+import { assertStartableSettings } from '../settingsSchema.js';
 import type { TaskError } from '../worker/describeError.js';
 import type { WorkerLogic } from '../worker/worker.js';
 import { WorkerHandle } from '../worker/workerHandle.js';
@@ -84,7 +85,8 @@ export class Runtime implements SupervisorRuntime {
     let i = 0;
     for (const account of accounts) {
       if (signal.aborted) return;
-      this.addSlot(account, supervision[account.id]);
+      // Own keys only: an id such as `toString` must not find Object.prototype's member.
+      this.addSlot(account, Object.hasOwn(supervision, account.id) ? supervision[account.id] : undefined);
       // Yield now and then so a 100,000-account start does not freeze the event loop.
       if (++i % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -199,6 +201,7 @@ export class Runtime implements SupervisorRuntime {
     if (!stored) throw new AccountNotFoundError(id);
     const checked = checkAccountRecord(stored);
     if (!checked.ok) throw new InvalidAccountError(checked.field, checked.reason);
+    await assertStartableSettings(() => this.options.logicFor(checked.account), checked.account);
     return checked.account;
   }
 
