@@ -74,6 +74,18 @@ export class AccountConfigurationError extends StatevisorError {
   }
 }
 
+/** `update()` with `ifMatch`, and the account changed since that revision was read. Nothing was changed. */
+export class RevisionMismatchError extends StatevisorError {
+  constructor(readonly accountId: string) {
+    super(
+      'REVISION_MISMATCH',
+      `Account "${accountId}" was changed since you read it: If-Match does not name its current revision, so nothing was changed. ` +
+        `Read it again ("statevisor accounts get ${accountId}"), then retry your change.`,
+      { retryable: false },
+    );
+  }
+}
+
 /** A command arrived after `shutdown()` began (or the supervisor escalated). */
 export class ShuttingDownError extends StatevisorError {
   constructor() {

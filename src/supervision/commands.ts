@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AccountStatus } from '../account.js';
 import { applyAccountPatch, parseAccountInput } from '../accountSchema.js';
-import { AccountDisabledError, AccountExistsError, AccountNotFoundError, NotStartedError, ShuttingDownError } from '../errors.js';
+import { ifMatchAdmits } from '../accountConfiguration.js';
+import { AccountDisabledError, AccountExistsError, AccountNotFoundError, NotStartedError, RevisionMismatchError, ShuttingDownError } from '../errors.js';
 import { assertValidSettings } from '../settingsSchema.js';
 import type { AccountSlot } from './accountSlot.js';
 import type { Runtime } from './runtime.js';
@@ -28,8 +29,10 @@ export async function addAccount(rt: Runtime, input: unknown): Promise<AccountSt
 }
 
 /** Cancels the old task, waits until it is cleaned, persists the patched account, starts the new one. */
-export async function updateAccount(rt: Runtime, id: string, patch: unknown): Promise<AccountStatus> {
+export async function updateAccount(rt: Runtime, id: string, patch: unknown, options: { ifMatch?: string } = {}): Promise<AccountStatus> {
   return onAccount(rt, id, async (slot) => {
+    // Checked in the account's queue, so no other change can land between the check and the write.
+    if (options.ifMatch !== undefined && !ifMatchAdmits(options.ifMatch, slot.account)) throw new RevisionMismatchError(id);
     const next = applyAccountPatch(slot.account, patch);
     await assertValidSettings(() => rt.options.logicFor(next), next);
     // A patch that changes nothing (`{}`, or the values already there) does not restart the task.
