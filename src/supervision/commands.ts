@@ -19,10 +19,12 @@ import type { Runtime } from './runtime.js';
 export async function addAccount(rt: Runtime, input: unknown): Promise<AccountStatus> {
   assertOpen(rt);
   const account = parseAccountInput(input);
-  await assertValidSettings(() => rt.options.logicFor(account), account);
   return rt.serial(account.id, async () => {
     assertRunning(rt);
     if (rt.slots.has(account.id)) throw new AccountExistsError(account.id);
+    // In the queue, not before it: a schema may validate asynchronously, and commands of one
+    // account must still apply in the order they arrived.
+    await assertValidSettings(() => rt.options.logicFor(account), account);
     await rt.options.store.put(account);
     return rt.addSlot(account).published!;
   });
