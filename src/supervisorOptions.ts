@@ -18,7 +18,10 @@ import type { RestartPolicyInput } from './supervision/restartPolicy.js';
 export interface SupervisorOptions {
   /** The worker every account runs. */
   worker?: Worker | AnyActorLogic;
-  /** Chooses a worker per account (called once per incarnation, after the account is loaded). */
+  /**
+   * Chooses a worker per account (called once per incarnation, after the account is loaded, and
+   * again to read the chosen worker's `settingsSchema` on add, update and before each start): keep it free of side effects.
+   */
   workerFor?: (account: Account) => Worker | AnyActorLogic;
   /** Where accounts and supervision state live. Default: {@link SUPERVISOR_DEFAULTS}.store, a new `memoryStore()`. */
   store?: AccountStore;
