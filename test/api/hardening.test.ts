@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createControlApi, type ControlApi } from '../../src/api/index.js';
-import { createSupervisor, keywordSettingsSchema, lowdbStore, SETTINGS_LIMITS, withSettingsSchema, type AccountStatus, type AccountStore, type Supervisor } from '../../src/index.js';
+import { createSupervisor, keywordSettingsSchema, lowdbStore, memoryStore, SETTINGS_LIMITS, withSettingsSchema, type AccountStatus, type AccountStore, type Supervisor } from '../../src/index.js';
 import { accountOf, call, cooperativeWorker, errorOf, send, silent, type Response } from './helpers.js';
 
 /*
@@ -146,6 +146,39 @@ describe('item 3: settings checked against the worker’s schema', () => {
     }
     expect(rig.supervisor.status('k')).toMatchObject({ state: 'running', incarnation: 1 });
     expect((await rig.store.get('k'))?.settings).toEqual({ keywords: [{ match: 'price', reply: 'p' }], other: 'kept' });
+  });
+});
+
+describe('item 3: any Standard Schema, as the library sees it', () => {
+  it('an async hand-written schema: add refuses, a stored invalid account is suspended with INVALID_CONFIGURATION, update fixes it', async () => {
+    // The smallest Standard Schema: `region` must be "eu" or "us". Validates asynchronously.
+    const regionSchema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: async (value: unknown) => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          const region = (value as { region?: unknown }).region;
+          return region === 'eu' || region === 'us' ? { value } : { issues: [{ message: 'must be "eu" or "us"', path: [{ key: 'region' }] }] };
+        },
+      },
+    };
+    const { worker } = cooperativeWorker();
+    const store = memoryStore([{ id: 'stored-bad', enabled: true, settings: { region: 'mars' } }]);
+    const supervisor = createSupervisor({ worker: withSettingsSchema(worker, regionSchema), store, logger: silent, cancelTimeoutMs: 500 });
+    await supervisor.start();
+    try {
+      const suspended = await supervisor.waitFor('stored-bad', 'suspended', { timeoutMs: 5_000 });
+      expect(suspended).toMatchObject({ suspendedBecause: 'nonRetryable', lastError: { code: 'INVALID_CONFIGURATION' } });
+      expect(suspended.lastError?.message).toContain('field "settings.region" must be "eu" or "us"');
+      await expect(supervisor.add({ id: 'new', settings: { region: 'moon' } })).rejects.toMatchObject({ code: 'INVALID_ACCOUNT', field: 'settings.region' });
+      expect(await store.get('new')).toBeUndefined();
+      await supervisor.add({ id: 'new', settings: { region: 'eu' } });
+      expect((await supervisor.update('stored-bad', { settings: { region: 'us' } })).incarnation).toBe(2);
+      await supervisor.waitFor('stored-bad', 'running', { timeoutMs: 5_000 });
+    } finally {
+      await supervisor.shutdown({ timeoutMs: 3_000 });
+    }
   });
 });
 
