@@ -58,7 +58,7 @@ async function dispatch(req: IncomingMessage, deps: RequestDeps): Promise<Reply>
       throw new HttpError(400, 'INVALID_JSON', 'This endpoint needs a JSON body; the request had none.');
     }
   }
-  return handler.run(params, body);
+  return handler.run(params, body, req.headers);
 }
 
 /**
