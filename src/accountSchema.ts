@@ -1,16 +1,41 @@
 import { z } from 'zod';
-import type { Account, AccountInput } from './account.js';
+import type { Account } from './account.js';
 import { InvalidAccountError } from './errors.js';
+import { jsonMergePatch } from './jsonMergePatch.js';
+import { checkSettingsLimits } from './settingsLimits.js';
 
 // Control characters (C0, DEL, C1) make ids unreadable in logs and ambiguous on a command line.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Characters a new id may not contain because they are invisible or reorder text, so that two ids
+ * could look the same (`sm1` and `sm1\u200b`) or an id could display as another (`\u202esm1`):
+ * format characters (zero-width space and joiners, bidirectional marks, embeddings, overrides and
+ * isolates, the byte-order mark, soft hyphen, tag characters), every space except the ASCII space
+ * (no-break and other Unicode spaces, line and paragraph separators), lone surrogates, and blank
+ * letters (combining grapheme joiner, Hangul fillers, braille blank, variation selectors).
+ */
+const INVISIBLE_CHARS = /[\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u115f\u1160\u3164\uffa0\u2800]|\u034f|\p{Variation_Selector}/u;
 
 const idSchema = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
   .max(128, { error: 'must be at most 128 characters' })
   .refine((id) => !CONTROL_CHARS.test(id), { error: 'must not contain control characters' });
+
+/**
+ * The id of a new account: {@link idSchema}, normalised to Unicode NFC first (so `é` typed as
+ * `e` + combining accent is the same id as `é`), with no invisible or bidirectional characters
+ * and no leading or trailing space. Stored ids are checked with the older, looser rule only, so
+ * a file written before this rule still opens (and its accounts can be removed).
+ */
+const newIdSchema = z.preprocess(
+  (id) => (typeof id === 'string' ? id.normalize('NFC') : id),
+  idSchema
+    .refine((id) => !INVISIBLE_CHARS.test(id), { error: 'must not contain invisible, formatting or bidirectional control characters (for example U+200B, U+00A0, U+202E)' })
+    .refine((id) => id.trim() === id, { error: 'must not start or end with a space' }),
+);
 
 const nonNegativeMs = z.number().int().nonnegative().max(2_147_483_647);
 
@@ -33,7 +58,16 @@ export const restartPolicyInputSchema = z.strictObject({
   onLeak: z.enum(['wait', 'proceed']).optional(),
 });
 
-const settingsSchema = z.record(z.string(), z.unknown(), { error: 'must be a plain object' });
+// Kept as given (no copy): `z.record` would silently drop a `__proto__` key.
+const settingsSchema = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  error: 'must be a plain object',
+});
+
+/** `settings` within the documented limits (see `checkSettingsLimits`). */
+const boundedSettingsSchema = settingsSchema.superRefine((settings, ctx) => {
+  const problem = checkSettingsLimits(settings);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.reason, path: problem.path, input: settings });
+});
 
 /** The schema of a stored account record: `AccountInput` with its defaults applied. */
 export const accountSchema = z.strictObject({
@@ -46,14 +80,13 @@ export const accountSchema = z.strictObject({
 });
 
 const inputSchema = accountSchema.extend({
+  id: newIdSchema,
   enabled: accountSchema.shape.enabled.optional(),
-  settings: settingsSchema.optional(),
+  settings: boundedSettingsSchema.optional(),
 });
 
-const patchSchema = inputSchema.partial();
-
 /**
- * Validates what a caller passed to `add()` and applies defaults.
+ * Validates what a caller passed to `add()` and applies defaults. The id is normalised to NFC.
  * @throws InvalidAccountError naming the first offending field.
  */
 export function parseAccountInput(input: unknown): Account {
@@ -63,17 +96,59 @@ export function parseAccountInput(input: unknown): Account {
   return { ...rest, enabled, settings };
 }
 
+const plainObject = settingsSchema;
+
 /**
- * Validates an `update()` patch and lays it over `current`. The id cannot change.
- * @throws InvalidAccountError naming the first offending field.
+ * An `update()` patch: a JSON merge patch (RFC 7396) on the account. `settings` and `restart`
+ * merge key by key (`null` deletes a key); `credentials: null` removes the credentials,
+ * `restart: null` the override, `settings: null` every setting; `enabled` replaces.
+ */
+const patchSchema = z.strictObject({
+  id: idSchema.optional(),
+  enabled: accountSchema.shape.enabled.optional(),
+  credentials: z.string({ error: 'must be a string, or null to remove the credentials' }).nullable().optional(),
+  settings: boundedSettingsSchema.nullable().optional(),
+  restart: plainObject
+    .superRefine((restart, ctx) => {
+      if (checkSettingsLimits(restart)) ctx.addIssue({ code: 'custom', message: 'is nested too deep or too large to be a restart policy', input: restart });
+    })
+    .nullable()
+    .optional(),
+});
+
+/** The result of a patch, checked like a new account's fields (settings within the limits). */
+const patchedSchema = accountSchema.extend({ settings: boundedSettingsSchema });
+
+/**
+ * Validates an `update()` patch, a JSON merge patch (RFC 7396) on the account, and applies it to
+ * `current`: `settings` and `restart` merge key by key (`null` deletes a key), so updating one
+ * setting keeps the others; `credentials: null` removes the credentials, `restart: null` the
+ * override; `enabled` and `credentials` replace. The id cannot change.
+ *
+ * @example
+ * ```ts
+ * applyAccountPatch({ id: 'a', enabled: true, settings: { region: 'eu', tier: 1 } }, { settings: { tier: null } });
+ * // { id: 'a', enabled: true, settings: { region: 'eu' } }
+ * ```
+ * @throws InvalidAccountError naming the first offending field, of the patch or of the result.
  */
 export function applyAccountPatch(current: Account, patch: unknown): Account {
   const parsed = patchSchema.safeParse(patch);
   if (!parsed.success) throw toInvalidAccountError(parsed.error);
-  const p: Partial<AccountInput> = parsed.data;
+  const p = parsed.data;
   if (p.id !== undefined && p.id !== current.id) throw new InvalidAccountError('id', 'cannot be changed by update()');
-  const next: Account = { ...current, ...stripUndefined(p), id: current.id };
-  return next;
+  const credentials = p.credentials === undefined ? current.credentials : (p.credentials ?? undefined);
+  const restart = p.restart === undefined ? current.restart : p.restart === null ? undefined : jsonMergePatch(current.restart ?? {}, p.restart);
+  const next = {
+    id: current.id,
+    enabled: p.enabled ?? current.enabled,
+    ...(credentials === undefined ? {} : { credentials }),
+    settings: p.settings === undefined ? current.settings : p.settings === null ? {} : jsonMergePatch(current.settings, p.settings),
+    ...(restart === undefined ? {} : { restart }),
+  };
+  const checked = patchedSchema.safeParse(next);
+  if (!checked.success) throw toInvalidAccountError(checked.error);
+  return checked.data;
 }
 
 /**
@@ -102,8 +177,4 @@ function firstIssue(error: z.ZodError): { field: string; reason: string } {
   const field = issue.path.length > 0 ? issue.path.join('.') : '(account)';
   const reason = issue.path.length > 0 ? issue.message : `is invalid: ${issue.message}`;
   return { field, reason };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

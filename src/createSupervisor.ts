@@ -1,5 +1,6 @@
 import { createActor, type Actor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
+import { describeConfiguration, type AccountConfiguration } from './accountConfiguration.js';
 import type { WorkerLogic } from './worker/worker.js';
 import { createJobRunner } from './jobs/runner.js';
 import { StatevisorError } from './errors.js';
@@ -26,14 +27,24 @@ import { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions
 import { systemClock } from './clock/clock.js';
 import { AdmissionGate, type AdmissionStats } from './admission/admissionGate.js';
 
+/** What `update()` takes: any fields of an account, `null` removing `credentials`, `restart` or settings keys. */
+export type AccountPatch = { [K in keyof AccountInput]?: AccountInput[K] | null };
+
 /** A running supervisor: commands, status, and shutdown. See the README for the guarantees. */
 export interface Supervisor {
   /** Loads the store and spawns every enabled account. Rejects if the store cannot be read. */
   start(): Promise<void>;
   /** Persists, then starts if enabled. Duplicate id → `AccountExistsError`; bad input → `InvalidAccountError`. */
   add(account: AccountInput): Promise<AccountStatus>;
-  /** Cancels the old task, waits until it is cleaned, persists, starts the new one. */
-  update(id: string, patch: Partial<AccountInput>): Promise<AccountStatus>;
+  /**
+   * Applies `patch` as a JSON merge patch (RFC 7396: `settings` and `restart` merge, `null`
+   * deletes), then cancels the old task, waits until it is cleaned, persists, starts the new one.
+   * A patch that changes nothing changes nothing (no restart). With `ifMatch` (an `If-Match` value,
+   * `"<revision>"` or `*`), rejects with `RevisionMismatchError` unless the account is still at that revision.
+   */
+  update(id: string, patch: AccountPatch, options?: { ifMatch?: string }): Promise<AccountStatus>;
+  /** The account's stored configuration, credentials left out (only whether some are set), with its revision. */
+  configuration(id: string): AccountConfiguration | undefined;
   /** Cancels, waits until cleaned, deletes. Unknown id → `AccountNotFoundError`. */
   remove(id: string): Promise<void>;
   enable(id: string): Promise<AccountStatus>;
@@ -140,7 +151,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     start: () =>
       (started ??= lifecycle.start().then(followExternalChanges)),
     add: (account) => commands.addAccount(deps, account),
-    update: (id, patch) => commands.updateAccount(deps, id, patch),
+    update: (id, patch, opts) => commands.updateAccount(deps, id, patch, opts),
+    configuration: (id) => {
+      const slot = runtime.slot(id);
+      return slot && describeConfiguration(structuredClone(slot.account));
+    },
     remove: (id) => commands.removeAccount(deps, id),
     enable: (id) => commands.enableAccount(deps, id),
     disable: (id) => commands.disableAccount(deps, id),

@@ -49,6 +49,43 @@ export class InvalidAccountError extends StatevisorError {
   }
 }
 
+/**
+ * An account stored with a configuration its worker cannot run (for example settings that fail the
+ * worker's settings schema). Not retryable: the account is suspended until its configuration is fixed.
+ *
+ * @example
+ * ```ts
+ * if (status.lastError?.code === 'INVALID_CONFIGURATION') console.log(status.lastError.message);
+ * ```
+ */
+export class AccountConfigurationError extends StatevisorError {
+  constructor(
+    readonly accountId: string,
+    /** Dotted path of the offending field, for example `settings.keywords.0.match`. */
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(
+      'INVALID_CONFIGURATION',
+      `Account "${accountId}" has an invalid configuration: field "${field}" ${reason}. It is suspended: fix it with ` +
+        `"statevisor accounts update ${accountId} --settings '<json>'", which starts it again.`,
+      { retryable: false },
+    );
+  }
+}
+
+/** `update()` with `ifMatch`, and the account changed since that revision was read. Nothing was changed. */
+export class RevisionMismatchError extends StatevisorError {
+  constructor(readonly accountId: string) {
+    super(
+      'REVISION_MISMATCH',
+      `Account "${accountId}" was changed since you read it: If-Match does not name its current revision, so nothing was changed. ` +
+        `Read it again ("statevisor accounts get ${accountId}"), then retry your change.`,
+      { retryable: false },
+    );
+  }
+}
+
 /** A command arrived after `shutdown()` began (or the supervisor escalated). */
 export class ShuttingDownError extends StatevisorError {
   constructor() {

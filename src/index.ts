@@ -15,6 +15,9 @@ export { systemClock, type Clock, type TimerHandle } from './clock/index.js';
 export type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
 export type { Worker, WorkerContext, WorkerLogic } from './worker/worker.js';
 export type { TaskError } from './worker/describeError.js';
+export { withSettingsSchema, declaredSettingsSchema, type SettingsSchema, type DeclaresSettings } from './settingsSchema.js';
+export { SETTINGS_LIMITS } from './settingsLimits.js';
+export { jsonMergePatch } from './jsonMergePatch.js';
 export {
   DEFAULT_RESTART_POLICY,
   resolveRestartPolicy,
@@ -32,6 +35,7 @@ export { lowdbStore, DEFAULT_DATA_FILE, LOWDB_STORE_DEFAULTS, type LowdbStoreOpt
 export {
   websocketSession,
   keywordHandler,
+  keywordSettingsSchema,
   SESSION_DEFAULTS,
   type WebsocketSessionOptions,
   type MessageHandler,

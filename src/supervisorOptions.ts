@@ -20,7 +20,10 @@ import type { AdmissionOptions } from './admission/admissionOptions.js';
 export interface SupervisorOptions {
   /** The worker every account runs. */
   worker?: Worker | AnyActorLogic;
-  /** Chooses a worker per account (called once per incarnation, after the account is loaded). */
+  /**
+   * Chooses a worker per account (called once per incarnation, after the account is loaded, and
+   * again to read the chosen worker's `settingsSchema` on add, update and before each start): keep it free of side effects.
+   */
   workerFor?: (account: Account) => Worker | AnyActorLogic;
   /** Where accounts and supervision state live. Default: the lowdb file `DEFAULT_DATA_FILE`, opened and locked by `start()`. */
   store?: AccountStore;

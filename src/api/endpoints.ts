@@ -1,6 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { supervisorPhase } from '../machines/supervisor.js';
-import type { AccountInput } from '../account.js';
-import type { Supervisor } from '../createSupervisor.js';
+import type { AccountInput, AccountStatus } from '../account.js';
+import type { AccountPatch, Supervisor } from '../createSupervisor.js';
 import { AccountNotFoundError } from '../errors.js';
 import { HttpError } from './errors.js';
 import type { MetricsCollector } from './metrics.js';
@@ -19,7 +20,7 @@ export interface Reply {
 export interface Endpoint {
   /** `required`: 415/400 without a JSON body; `optional`: a body, if sent, must be JSON (and is ignored); `none`: never read. */
   body: 'required' | 'optional' | 'none';
-  run(params: Record<string, string>, body: unknown): Promise<Reply>;
+  run(params: Record<string, string>, body: unknown, headers: IncomingHttpHeaders): Promise<Reply>;
 }
 
 /** What the endpoints read and drive. */
@@ -46,6 +47,9 @@ const ok = (json: unknown, status = 200): Reply => ({ status, json });
  */
 export function apiRoutes(deps: EndpointDeps): Route<Endpoint>[] {
   const sup = deps.supervisor;
+  // An id as typed may be decomposed (`e` + U+0301); new ids are stored in NFC. An exact match wins,
+  // so an account stored before ids were normalised stays reachable.
+  const idOf = ({ id }: Record<string, string>): string => (id === undefined || sup.status(id) !== undefined ? (id ?? '') : id.normalize('NFC'));
   const one = (id: string) => {
     const status = sup.status(id);
     if (!status) throw new AccountNotFoundError(id);
@@ -54,29 +58,44 @@ export function apiRoutes(deps: EndpointDeps): Route<Endpoint>[] {
   return [
     { pattern: ['health'], methods: { GET: none(async () => health(deps)) } },
     { pattern: ['metrics'], methods: { GET: none(async () => ({ status: 200, text: { body: deps.metrics.render(), contentType: PROMETHEUS_CONTENT_TYPE } })) } },
-    { pattern: ['v1', 'accounts'], methods: { GET: none(async () => ok({ accounts: sup.list() })), POST: required(async (_, body) => created(await sup.add(body as AccountInput))) } },
+    { pattern: ['v1', 'accounts'], methods: { GET: none(async () => ok({ accounts: sup.list() })), POST: required(async (_, body) => created(sup, await sup.add(body as AccountInput))) } },
     {
       pattern: ['v1', 'accounts', ':id'],
       methods: {
-        GET: none(async ({ id }) => ok({ account: one(id!) })),
-        PATCH: required(async ({ id }, body) => ok({ account: await sup.update(id!, body as Partial<AccountInput>) })),
-        DELETE: optional(async ({ id }) => {
-          await sup.remove(id!);
+        GET: none(async (params) => withConfiguration(sup, one(idOf(params)))),
+        PATCH: required(async (params, body, headers) => {
+          const ifMatch = headers['if-match'];
+          return withConfiguration(sup, await sup.update(idOf(params), body as AccountPatch, ifMatch === undefined ? {} : { ifMatch }));
+        }),
+        DELETE: optional(async (params) => {
+          const id = idOf(params);
+          await sup.remove(id);
           return ok({ removed: id });
         }),
       },
     },
-    { pattern: ['v1', 'accounts', ':id', 'restart'], methods: { POST: optional(async ({ id }) => ok({ account: await sup.restart(id!) })) } },
-    { pattern: ['v1', 'accounts', ':id', 'enable'], methods: { POST: optional(async ({ id }) => ok({ account: await sup.enable(id!) })) } },
-    { pattern: ['v1', 'accounts', ':id', 'disable'], methods: { POST: optional(async ({ id }) => ok({ account: await sup.disable(id!) })) } },
+    { pattern: ['v1', 'accounts', ':id', 'restart'], methods: { POST: optional(async (params) => ok({ account: await sup.restart(idOf(params)) })) } },
+    { pattern: ['v1', 'accounts', ':id', 'enable'], methods: { POST: optional(async (params) => ok({ account: await sup.enable(idOf(params)) })) } },
+    { pattern: ['v1', 'accounts', ':id', 'disable'], methods: { POST: optional(async (params) => ok({ account: await sup.disable(idOf(params)) })) } },
     { pattern: ['v1', 'reload'], methods: { POST: optional(async () => ok({ reload: await sup.reload() })) } },
     { pattern: ['v1', 'events'], methods: { GET: none(async () => upgradeRequired()) } },
     ...(deps.cluster ? [{ pattern: ['v1', 'cluster'], methods: { GET: none(async () => ok({ cluster: await deps.cluster!() })) } }] : []),
   ];
 }
 
-function created(account: { id: string }): Reply {
-  return { status: 201, json: { account }, headers: { Location: `/v1/accounts/${encodeURIComponent(account.id)}` } };
+function created(sup: Supervisor, account: AccountStatus): Reply {
+  const reply = withConfiguration(sup, account, 201);
+  return { ...reply, headers: { ...reply.headers, Location: `/v1/accounts/${encodeURIComponent(account.id)}` } };
+}
+
+/**
+ * `{ account, configuration }` with the configuration's revision as a strong `ETag`, which a
+ * later `PATCH` sends back in `If-Match`. The configuration never holds the credentials.
+ */
+function withConfiguration(sup: Supervisor, account: AccountStatus, status = 200): Reply {
+  const configuration = sup.configuration(account.id);
+  if (!configuration) return { status, json: { account } };
+  return { status, json: { account, configuration }, headers: { ETag: `"${configuration.revision}"` } };
 }
 
 /**

@@ -78,7 +78,7 @@ async function dispatch(req: IncomingMessage, deps: RequestDeps, seen: Seen): Pr
       throw new HttpError(400, 'INVALID_JSON', 'This endpoint needs a JSON body; the request had none.');
     }
   }
-  return handler.run(params, body);
+  return handler.run(params, body, req.headers);
 }
 
 /**

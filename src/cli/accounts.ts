@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AccountStatus } from '../account.js';
-import { apiCall } from './client.js';
+import type { AccountConfiguration } from '../accountConfiguration.js';
+import { accountPath as path, apiCall, apiRequest } from './client.js';
 import { action, connect, jsonFlag, printJson, withConnectionOptions, type CommonFlags } from './command.js';
 import { CliError, OPERATOR_EXIT } from './errors.js';
 import { accountDetail, accountsTable } from './format.js';
@@ -16,9 +17,14 @@ interface InputFlags extends CommonFlags {
   credentialsFile?: string;
   disabled?: boolean;
   enabled?: boolean;
+  ifMatch?: string;
 }
 
-const path = (id: string, action = '') => `/v1/accounts/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
+/** What `GET`/`PATCH /v1/accounts/:id` answer: the status and, since 0.2, the stored configuration. */
+interface AccountAnswer {
+  account: AccountStatus;
+  configuration?: AccountConfiguration;
+}
 
 /**
  * Adds `statevisor accounts list|get|add|update|remove|enable|disable|restart`.
@@ -38,11 +44,10 @@ export function registerAccountCommands(program: Command, io: OperatorIo): void 
       else io.stdout.write(accountsTable(all));
     }),
   );
-  withConnectionOptions(accounts.command('get').argument('<id>').description("one account's status")).action(
+  withConnectionOptions(accounts.command('get').argument('<id>').description("one account's status and stored configuration (never the credentials)")).action(
     action(io, async (id: string, flags: CommonFlags) => {
-      const { account } = await apiCall<{ account: AccountStatus }>(await connect(io, flags), 'GET', path(id));
-      if (flags.json) printJson(io, account);
-      else io.stdout.write(accountDetail(account));
+      const { body } = await apiRequest<AccountAnswer>(await connect(io, flags), 'GET', path(id));
+      report(io, flags, body);
     }),
   );
   registerAddUpdate(accounts, io);
@@ -55,18 +60,25 @@ function registerAddUpdate(accounts: Command, io: OperatorIo): void {
     .action(
       action(io, async (id: string, flags: InputFlags) => {
         const body = { ...(await inputBody(io, flags)), id, ...(flags.disabled ? { enabled: false } : {}) };
-        const { account } = await apiCall<{ account: AccountStatus }>(await connect(io, flags), 'POST', '/v1/accounts', body);
-        report(io, flags, account, 'added');
+        const { body: answer } = await apiRequest<AccountAnswer>(await connect(io, flags), 'POST', '/v1/accounts', { body });
+        report(io, flags, answer, 'added');
       }),
     );
-  inputOptions(accounts.command('update').argument('<id>').description('change an account: its task restarts with the new configuration'))
+  inputOptions(
+    accounts
+      .command('update')
+      .argument('<id>')
+      .description('change an account (a JSON merge patch: --settings \'{"a":1,"b":null}\' sets a, deletes b, keeps the rest); its task restarts only if something changed'),
+  )
     .option('--enabled <bool>', 'true or false', parseBool)
+    .option('--if-match <revision>', 'only if the account is still at this revision (from "accounts get"); otherwise nothing changes')
     .action(
       action(io, async (id: string, flags: InputFlags) => {
         const body = { ...(await inputBody(io, flags)), ...(flags.enabled === undefined ? {} : { enabled: flags.enabled }) };
         if (Object.keys(body).length === 0) throw new CliError('CLI_USAGE', 'Nothing to update: give --settings, --restart, --enabled, --credentials-env, --credentials-file or --data.', OPERATOR_EXIT.usage);
-        const { account } = await apiCall<{ account: AccountStatus }>(await connect(io, flags), 'PATCH', path(id), body);
-        report(io, flags, account, 'updated');
+        const headers: Record<string, string> = flags.ifMatch === undefined ? {} : { 'If-Match': ifMatchValue(flags.ifMatch) };
+        const { body: answer } = await apiRequest<AccountAnswer>(await connect(io, flags), 'PATCH', path(id), { body, headers });
+        report(io, flags, answer, 'updated');
       }),
     );
 }
@@ -88,7 +100,7 @@ function registerStateCommands(accounts: Command, io: OperatorIo): void {
     withConnectionOptions(accounts.command(verb).argument('<id>').description(description)).action(
       action(io, async (id: string, flags: CommonFlags) => {
         const { account } = await apiCall<{ account: AccountStatus }>(await connect(io, flags), 'POST', path(id, verb));
-        report(io, flags, account, done);
+        report(io, flags, { account }, done);
       }),
     );
   }
@@ -130,9 +142,30 @@ async function readCredentials(io: OperatorIo, flags: InputFlags): Promise<strin
   }
 }
 
-function report(io: OperatorIo, flags: CommonFlags, account: AccountStatus, done: string): void {
-  if (flags.json) printJson(io, account);
-  else io.stdout.write(`${done} ${account.id}: ${account.state} (incarnation ${account.incarnation})\n`);
+/** With `done`: one line (`updated shop-1: running (incarnation 2)`); without: the whole detail. `--json`: the status with `configuration`. */
+function report(io: OperatorIo, flags: CommonFlags, answer: AccountAnswer, done?: string): void {
+  const { account, configuration } = answer;
+  if (flags.json) printJson(io, configuration === undefined ? account : { ...account, configuration });
+  else if (done !== undefined) io.stdout.write(`${done} ${account.id}: ${account.state} (incarnation ${account.incarnation})\n`);
+  else io.stdout.write(accountDetail(account) + (configuration ? configurationDetail(configuration) : ''));
+}
+
+function configurationDetail(c: AccountConfiguration): string {
+  const lines: [string, string][] = [
+    ['credentials', c.credentialsSet ? 'set' : 'not set'],
+    ['settings', JSON.stringify(c.settings)],
+    ['restart', c.restart === undefined ? '(supervisor default)' : JSON.stringify(c.restart)],
+    ['revision', c.revision],
+  ];
+  const width = 'incarnation'.length;
+  // eslint-disable-next-line no-control-regex
+  return lines.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`).join('\n') + '\n';
+}
+
+/** `--if-match abc` → `"abc"`: the revision as a strong entity tag (already quoted values and `*` pass). */
+function ifMatchValue(revision: string): string {
+  const r = revision.trim();
+  return r === '*' || r.startsWith('"') ? r : `"${r}"`;
 }
 
 function parseBool(value: string): boolean {

@@ -1,6 +1,14 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { ErrorBody } from '../api/errorReply.js';
 import type { Connection } from './connection.js';
 import { CliError, OPERATOR_EXIT } from './errors.js';
+
+/** A 2xx answer: its parsed body and the headers a command may need (`etag`). */
+export interface ApiAnswer<T> {
+  body: T;
+  etag: string | undefined;
+}
 
 /**
  * One control API call: JSON in, JSON out, bounded by `connection.timeoutMs`. Resolves with the
@@ -15,28 +23,97 @@ import { CliError, OPERATOR_EXIT } from './errors.js';
  * ```
  */
 export async function apiCall<T>(connection: Connection, method: string, path: string, body?: unknown): Promise<T> {
-  let res: globalThis.Response;
-  try {
-    res = await fetch(`${connection.url}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${connection.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(connection.timeoutMs),
-    });
-  } catch (err) {
-    throw unreachable(connection, err);
-  }
-  const text = await readText(res, connection);
-  if (res.ok) return parse(text) as T;
-  throw fromErrorResponse(res.status, parse(text));
+  return (await apiRequest<T>(connection, method, path, { body })).body;
 }
 
-async function readText(res: globalThis.Response, connection: Connection): Promise<string> {
+/**
+ * {@link apiCall} with request headers (`If-Match`) and the answer's `ETag`.
+ *
+ * The request goes out through `node:http` with the path exactly as given: `fetch` would resolve
+ * `.` and `..` segments (`/v1/accounts/..` → `/v1/`), so accounts with those ids were unreachable.
+ *
+ * @example
+ * ```ts
+ * const { body, etag } = await apiRequest<{ account: AccountStatus }>(connection, 'GET', accountPath('shop-1'));
+ * await apiRequest(connection, 'PATCH', accountPath('shop-1'), { body: { settings: { a: 1 } }, headers: { 'If-Match': etag! } });
+ * ```
+ */
+export async function apiRequest<T>(
+  connection: Connection,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer<T>> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers: Record<string, string> = { Authorization: `Bearer ${connection.token}`, Accept: 'application/json', ...options.headers };
+  if (payload !== undefined) headers['Content-Type'] = 'application/json';
+  let res: { status: number; text: string; etag: string | undefined };
   try {
-    return await res.text();
+    res = await send(connection, method, path, headers, payload);
   } catch (err) {
     throw unreachable(connection, err);
   }
+  if (res.status >= 200 && res.status < 300) return { body: parse(res.text) as T, etag: res.etag };
+  throw fromErrorResponse(res.status, parse(res.text));
+}
+
+/**
+ * The API path of an account (or of one of its actions). Each segment is percent-encoded, and a
+ * segment made only of dots (`.`, `..`) is encoded whole (`%2E%2E`), so nothing on the way reads
+ * it as "this directory" or "the parent directory".
+ *
+ * @example
+ * ```ts
+ * accountPath('..', 'restart'); // '/v1/accounts/%2E%2E/restart'
+ * ```
+ */
+export function accountPath(id: string, action = ''): string {
+  const segment = /^\.+$/.test(id) ? id.replace(/\./g, '%2E') : encodeURIComponent(id);
+  return `/v1/accounts/${segment}${action ? `/${action}` : ''}`;
+}
+
+function send(
+  connection: Connection,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  payload: string | undefined,
+): Promise<{ status: number; text: string; etag: string | undefined }> {
+  const base = new URL(connection.url);
+  const transport = base.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = transport.request(
+      {
+        protocol: base.protocol,
+        hostname: base.hostname.replace(/^\[|\]$/g, ''),
+        port: base.port,
+        method,
+        path: `${base.pathname.replace(/\/+$/, '')}${path}`,
+        headers: payload === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(payload)) },
+        timeout: connection.timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          clearTimeout(deadline);
+          const etag = res.headers.etag;
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), etag });
+        });
+        res.on('error', fail);
+      },
+    );
+    // One deadline for the whole exchange (the socket timeout alone would restart on every chunk).
+    const deadline = setTimeout(() => fail(Object.assign(new Error(`no answer within ${connection.timeoutMs} ms`), { name: 'TimeoutError' })), connection.timeoutMs);
+    function fail(err: Error): void {
+      clearTimeout(deadline);
+      req.destroy();
+      reject(err);
+    }
+    req.on('timeout', () => fail(Object.assign(new Error(`no answer within ${connection.timeoutMs} ms`), { name: 'TimeoutError' })));
+    req.on('error', fail);
+    req.end(payload);
+  });
 }
 
 /**

@@ -36,7 +36,10 @@ export interface AccountStore {
   put(account: Account): Promise<void>;
   /** Deletes the account and its supervision record; a missing id is not an error. */
   delete(id: string): Promise<void>;
-  /** Supervision records by account id. */
+  /**
+   * Supervision records by account id, in an object with no prototype (see `recordById`): ids
+   * such as `toString` or `__proto__` are ordinary keys. Look records up with `Object.hasOwn`.
+   */
   loadSupervision(): Promise<Record<string, SupervisionRecord>>;
   /** Saves (or with `undefined` clears) one account's supervision record. */
   saveSupervision(id: string, record: SupervisionRecord | undefined): Promise<void>;

@@ -26,6 +26,14 @@ export const encryptionHeaderSchema = z.strictObject({
 export type EncryptionHeader = z.infer<typeof encryptionHeaderSchema>;
 
 /**
+ * An object keyed by account id, kept as it is: `z.record` would rebuild it and silently drop a
+ * `__proto__` key, losing the record of an account with that id.
+ */
+export const objectKeyedById = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  error: 'must be an object keyed by account id',
+});
+
+/**
  * The current (version 2) file, records not yet checked: each account and supervision record is
  * validated on its own so one bad record can be named (and, with `skipInvalid`, skipped).
  *
@@ -40,7 +48,7 @@ export const storeFileSchema = z.strictObject({
   version: z.literal(CURRENT_FILE_VERSION),
   encryption: encryptionHeaderSchema.optional(),
   accounts: z.array(z.unknown(), { error: 'must be an array' }),
-  supervision: z.record(z.string(), z.unknown(), { error: 'must be an object keyed by account id' }),
+  supervision: objectKeyedById,
 });
 
 /** A store file as written (version 2). */

@@ -11,6 +11,7 @@ import { sameStamp, stampOf, watchFileDebounced, type DebouncedWatch, type FileS
 import { GroupCommit } from './groupCommit.js';
 import { resolveStoreOptions, type LowdbStoreOptions, type ResolvedStoreOptions } from './lowdbOptions.js';
 import { normalizeAccount, normalizeSupervision } from './normalizeRecords.js';
+import { recordById } from './recordById.js';
 import type { SecretBox } from './secretBox.js';
 import { makePrivate } from './privateMode.js';
 import { acquireStoreLock, type StoreLock } from './storeLock.js';
@@ -160,11 +161,9 @@ class LowdbAccountStore {
   }
 
   #loadSupervision(): Record<string, SupervisionRecord> {
-    const out: Record<string, SupervisionRecord> = {};
-    for (const [id, entry] of this.#working.supervision) {
-      if (entry.kind === 'valid') Object.defineProperty(out, id, { value: structuredClone(entry.record), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
+    const out: [string, SupervisionRecord][] = [];
+    for (const [id, entry] of this.#working.supervision) if (entry.kind === 'valid') out.push([id, structuredClone(entry.record)]);
+    return recordById(out);
   }
 
   #saveSupervision(id: string, record: SupervisionRecord | undefined): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Account } from '../account.js';
 import type { AccountStore, SupervisionRecord } from './accountStore.js';
+import { recordById } from './recordById.js';
 
 /**
  * An `AccountStore` in memory: the default when no store is given, and the reference the other
@@ -28,7 +29,7 @@ export function memoryStore(initial: readonly Account[] = []): AccountStore {
       accounts.delete(id);
       supervision.delete(id);
     },
-    loadSupervision: async () => Object.fromEntries([...supervision].map(([id, r]) => [id, structuredClone(r)])),
+    loadSupervision: async () => recordById([...supervision].map(([id, r]) => [id, structuredClone(r)] as const)),
     saveSupervision: async (id, record) => {
       if (record) supervision.set(id, structuredClone(record));
       else supervision.delete(id);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StoreCorruptError } from '../errors.js';
-import { CURRENT_FILE_VERSION, firstZodIssue } from './fileSchema.js';
+import { CURRENT_FILE_VERSION, firstZodIssue, objectKeyedById } from './fileSchema.js';
 
 /**
  * Version 1 of the file (statevisor 0.0.x): accounts in an object keyed by id, each with an
@@ -12,7 +12,7 @@ import { CURRENT_FILE_VERSION, firstZodIssue } from './fileSchema.js';
  */
 const v1FileSchema = z.strictObject({
   version: z.literal(1),
-  accounts: z.record(z.string(), z.unknown(), { error: 'must be an object keyed by account id' }),
+  accounts: objectKeyedById,
 });
 
 type Migration = (file: string, document: Record<string, unknown>) => Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { Account } from '../account.js';
 import type { SupervisionRecord } from './accountStore.js';
 import { CURRENT_FILE_VERSION, type StoreFile } from './fileSchema.js';
+import { recordById } from './recordById.js';
 import type { SecretBox } from './secretBox.js';
 
 /**
@@ -101,15 +102,7 @@ export function applyOps(base: StoreData, ops: readonly StoreOp[]): StoreData {
 export function encodeDocument(data: StoreData, box: SecretBox | undefined): StoreFile {
   const accounts: unknown[] = [];
   for (const entry of data.accounts.values()) accounts.push(entry.kind === 'valid' ? storedAccount(entry, box) : entry.raw);
-  const supervision: Record<string, unknown> = {};
-  for (const [id, entry] of data.supervision) {
-    Object.defineProperty(supervision, id, {
-      value: entry.kind === 'valid' ? entry.record : entry.raw,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
+  const supervision = recordById([...data.supervision].map(([id, entry]) => [id, entry.kind === 'valid' ? entry.record : entry.raw] as const));
   return { version: CURRENT_FILE_VERSION, ...(box ? { encryption: box.header } : {}), accounts, supervision };
 }
 

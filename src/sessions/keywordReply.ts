@@ -6,9 +6,13 @@
  *                 { "match": "/^hi\\b/i", "reply": "Hello!" } ],
  *   "defaultReply": "We will get back to you." }
  * ```
+ *
+ * Regex patterns run on RE2 in linear time (see `compileMatcher`): an operator's pattern cannot
+ * freeze the process, whatever a customer sends.
  */
-import { z } from 'zod';
 import { InvalidSessionSettingsError } from './errors.js';
+import { compileMatcher } from './keywordMatcher.js';
+import { keywordSettingsSchema } from './keywordSettingsSchema.js';
 
 /** One compiled rule: a test on the message text and the reply it triggers. @example `{ test: (t) => t.includes('price'), reply: '10 €' }` */
 export interface KeywordRule {
@@ -22,20 +26,11 @@ export interface KeywordSettings {
   defaultReply?: string;
 }
 
-const settingsSchema = z.object({
-  keywords: z.array(z.object({ match: z.string().min(1), reply: z.string() })).optional(),
-  defaultReply: z.string().optional(),
-});
-
-/** `/body/flags`, the whole string; flags are JavaScript's. */
-const REGEX_LITERAL = /^\/(.+)\/([a-z]*)$/s;
-
 /**
- * Compiles `settings.keywords` (`[{ match, reply }]`) and `settings.defaultReply`.
- *
- * `match` is a case-sensitive plain substring, or a `/regex/flags` string (the whole value
- * starts with `/` and ends with `/` plus optional flags). `g` and `y` are dropped because they
- * make `RegExp.test` stateful. Throws {@link InvalidSessionSettingsError} (not retryable) on bad input.
+ * Compiles `settings.keywords` (`[{ match, reply }]`) and `settings.defaultReply`, validated by
+ * {@link keywordSettingsSchema}. `match` is a case-sensitive plain substring, or a `/regex/flags`
+ * string (see `compileMatcher` for what RE2 accepts). Throws {@link InvalidSessionSettingsError}
+ * (not retryable) naming the field on bad input.
  *
  * @example
  * ```ts
@@ -44,26 +39,17 @@ const REGEX_LITERAL = /^\/(.+)\/([a-z]*)$/s;
  * ```
  */
 export function compileKeywordSettings(settings: Record<string, unknown>): KeywordSettings {
-  const parsed = settingsSchema.safeParse(settings);
+  const parsed = keywordSettingsSchema.safeParse(settings);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidSessionSettingsError(issue?.path.join('.') || 'settings', issue?.message ?? 'is invalid');
   }
-  const rules = (parsed.data.keywords ?? []).map((k, i) => ({ test: compileMatcher(k.match, `keywords.${i}.match`), reply: k.reply }));
+  const rules = (parsed.data.keywords ?? []).map((k, i) => {
+    const matcher = compileMatcher(k.match);
+    if (!matcher.test) throw new InvalidSessionSettingsError(`keywords.${i}.match`, matcher.problem);
+    return { test: matcher.test, reply: k.reply };
+  });
   return parsed.data.defaultReply === undefined ? { rules } : { rules, defaultReply: parsed.data.defaultReply };
-}
-
-function compileMatcher(match: string, field: string): (text: string) => boolean {
-  const literal = REGEX_LITERAL.exec(match);
-  if (!literal) return (text) => text.includes(match);
-  const [, body = '', flags = ''] = literal;
-  let re: RegExp;
-  try {
-    re = new RegExp(body, flags.replace(/[gy]/g, ''));
-  } catch (e) {
-    throw new InvalidSessionSettingsError(field, `is not a valid regular expression (${(e as Error).message})`);
-  }
-  return (text) => re.test(text);
 }
 
 /**
@@ -78,3 +64,5 @@ export function matchReply(settings: KeywordSettings, text: string): string | un
   for (const rule of settings.rules) if (rule.test(text)) return rule.reply;
   return settings.defaultReply;
 }
+
+export { keywordSettingsSchema } from './keywordSettingsSchema.js';

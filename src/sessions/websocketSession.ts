@@ -3,8 +3,9 @@
  * statevisor session protocol (`src/protocol/PROTOCOL.md`).
  */
 import type { Worker } from '../worker/worker.js';
+import { withSettingsSchema, type DeclaresSettings } from '../settingsSchema.js';
 import { resolveSessionOptions, type MessageHandler, type WebsocketSessionOptions } from './options.js';
-import { compileKeywordSettings, matchReply, type KeywordSettings } from './keywordReply.js';
+import { compileKeywordSettings, keywordSettingsSchema, matchReply, type KeywordSettings } from './keywordReply.js';
 import { createTokenBucket } from './tokenBucket.js';
 import { SessionRun } from './sessionRun.js';
 
@@ -27,6 +28,10 @@ export * from './errors.js';
  * Live details go to `report()`: `connected`, `connectedAt`, `sessionId`, `lastHeartbeatAt`,
  * `messagesIn`, `messagesOut`, `repliesDropped`.
  *
+ * The worker declares {@link keywordSettingsSchema} as its `settingsSchema`: the supervisor
+ * refuses accounts whose `keywords` / `defaultReply` are invalid (a custom `onMessage` that reads
+ * other settings can declare its own with `withSettingsSchema(websocketSession(…), schema)`).
+ *
  * Throws a `RangeError` at once for invalid options. All defaults: {@link WebsocketSessionOptions}.
  *
  * @example
@@ -35,15 +40,16 @@ export * from './errors.js';
  * await supervisor.add({ id: 'shop-1', credentials: 'tok', settings: { keywords: [{ match: 'price', reply: '10 €' }] } });
  * ```
  */
-export function websocketSession(options: WebsocketSessionOptions): Worker {
+export function websocketSession(options: WebsocketSessionOptions): Worker & DeclaresSettings {
   const opts = resolveSessionOptions(options);
   // Fail at configuration time, not inside every task.
   createTokenBucket(opts.rateLimit);
-  return async (ctx) => {
+  const worker: Worker = async (ctx) => {
     if (ctx.signal.aborted) return;
     const handler = opts.onMessage ?? keywordHandler(compileKeywordSettings(ctx.account.settings));
     await new SessionRun(ctx, opts, handler).run();
   };
+  return withSettingsSchema(worker, keywordSettingsSchema);
 }
 
 /**
@@ -61,4 +67,4 @@ export function keywordHandler(settings: KeywordSettings): MessageHandler {
   };
 }
 
-export { compileKeywordSettings, matchReply, type KeywordSettings } from './keywordReply.js';
+export { compileKeywordSettings, keywordSettingsSchema, matchReply, type KeywordSettings } from './keywordReply.js';

@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AccountStatus } from '../account.js';
 import { applyAccountPatch, parseAccountInput } from '../accountSchema.js';
-import { AccountDisabledError, AccountExistsError, AccountNotFoundError } from '../errors.js';
+import { ifMatchAdmits } from '../accountConfiguration.js';
+import { AccountDisabledError, AccountExistsError, AccountNotFoundError, RevisionMismatchError } from '../errors.js';
 import type { AccountSlot } from './accountSlot.js';
 import type { KeyedQueue } from './keyedQueue.js';
 import type { RootLink } from './rootLink.js';
@@ -31,15 +33,31 @@ export async function addAccount(d: CommandDeps, input: unknown): Promise<Accoun
   return d.queue.run(account.id, async () => {
     d.gate.assertStillAccepting();
     if (d.accounts.slot(account.id)) throw new AccountExistsError(account.id);
+    // In the queue, not before it: a schema may validate asynchronously, and commands of one
+    // account must still apply in the order they arrived.
+    await d.accounts.assertValidSettings(account);
+    // The check may have waited: if shutdown began meanwhile, refuse before anything changes.
+    d.gate.assertStillAccepting();
     await d.store.current.put(account);
     return d.accounts.addSlot(account);
   });
 }
 
-/** Cancels the old task, waits until it is cleaned, persists the patched account, starts the new one. */
-export async function updateAccount(d: CommandDeps, id: string, patch: unknown): Promise<AccountStatus> {
+/**
+ * Applies `patch` as a JSON merge patch, then cancels the old task, waits until it is cleaned,
+ * persists the patched account and starts the new one. With `ifMatch`, refuses unless the account
+ * is still at that revision; a patch that changes nothing restarts nothing.
+ */
+export async function updateAccount(d: CommandDeps, id: string, patch: unknown, options: { ifMatch?: string } = {}): Promise<AccountStatus> {
   return onAccount(d, id, async (slot) => {
+    // Checked in the account's queue, so no other change can land between the check and the write.
+    if (options.ifMatch !== undefined && !ifMatchAdmits(options.ifMatch, slot.account)) throw new RevisionMismatchError(id);
     const next = applyAccountPatch(slot.account, patch);
+    await d.accounts.assertValidSettings(next);
+    // The check may have waited: if shutdown began meanwhile, refuse before anything changes.
+    d.gate.assertStillAccepting();
+    // A patch that changes nothing (`{}`, or the values already there) does not restart the task.
+    if (isDeepStrictEqual(next, slot.account)) return d.accounts.publish(slot);
     await d.accounts.stopTask(slot);
     await persistOrResume(d, slot, () => d.store.current.put(next));
     return d.accounts.reconfigure(slot, next);

@@ -4,6 +4,7 @@ import type { Account, AccountStatus } from '../account.js';
 import { checkAccountRecord } from '../accountSchema.js';
 import type { Clock } from '../clock/clock.js';
 import type { AdmissionGate, AdmissionTicket } from '../admission/admissionGate.js';
+import { assertStartableSettings, assertValidSettings } from '../settingsSchema.js';
 import type { TaskError } from '../worker/describeError.js';
 import type { WorkerLogic } from '../worker/worker.js';
 import { WorkerHandle } from '../worker/workerHandle.js';
@@ -58,6 +59,11 @@ export interface RuntimeOptions {
 export interface AccountOps {
   slot(id: string): AccountSlot | undefined;
   ids(): IterableIterator<string>;
+  /**
+   * Rejects settings the account's worker would not accept (beyond the settings limits, or refused
+   * by its declared `settingsSchema`) with `InvalidAccountError` naming the field; changes nothing.
+   */
+  assertValidSettings(account: Account): Promise<void>;
   /** Holds a new account (with what the store remembers of its supervision), starts it if it should run, publishes it. */
   addSlot(account: Account, record?: SupervisionRecord): AccountStatus;
   /** Gives a stopped account its new configuration and a fresh start. */
@@ -130,7 +136,8 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     let i = 0;
     for (const account of accounts) {
       if (signal.aborted) return;
-      this.addSlot(account, supervision[account.id]);
+      // Own keys only: an id such as `toString` must not find Object.prototype's member.
+      this.addSlot(account, Object.hasOwn(supervision, account.id) ? supervision[account.id] : undefined);
       // Yield now and then so a 100,000-account start does not freeze the event loop.
       if (++i % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -149,6 +156,10 @@ export class Runtime implements SupervisorRuntime, AccountOps {
 
   ids(): IterableIterator<string> {
     return this.#slots.keys();
+  }
+
+  assertValidSettings(account: Account): Promise<void> {
+    return assertValidSettings(() => this.#o.logicFor(account), account);
   }
 
   addSlot(account: Account, record?: SupervisionRecord): AccountStatus {
@@ -305,6 +316,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (!stored) throw new AccountNotFoundError(id);
     const checked = checkAccountRecord(stored);
     if (!checked.ok) throw new InvalidAccountError(checked.field, checked.reason);
+    await assertStartableSettings(() => this.#o.logicFor(checked.account), checked.account);
     return checked.account;
   }
 

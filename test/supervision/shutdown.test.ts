@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShuttingDownError, NotStartedError, createSupervisor } from '../../src/index.js';
+import { ShuttingDownError, NotStartedError, createSupervisor, memoryStore, withSettingsSchema } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
 import { delay, silent, startSupervisor } from '../helpers/supervisor.js';
 
@@ -75,6 +75,45 @@ describe('graceful shutdown', () => {
     await stats;
     expect(cw.instances('a').length).toBe(1); // nothing started after shutdown began
     cw.instances('a').forEach((i) => i.resolve());
+  });
+
+  it('an add or update whose settings check is still running when shutdown begins is refused and changes nothing', async () => {
+    // A schema that validates asynchronously, held open for settings with `hold` until released.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = 0;
+    let bothHeld!: () => void;
+    const bothChecking = new Promise<void>((resolve) => (bothHeld = resolve));
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: async (value: unknown) => {
+          if ((value as { hold?: unknown }).hold) {
+            if (++holding === 2) bothHeld();
+            await held;
+          }
+          return { value };
+        },
+      },
+    };
+    const cw = controllableWorker();
+    const store = memoryStore();
+    const { sup } = await startSupervisor({ worker: withSettingsSchema(cw.worker, schema), store }, cw);
+    await sup.add({ id: 'a' });
+    await sup.waitFor('a', 'running');
+    const added = sup.add({ id: 'b', settings: { hold: true } });
+    const updated = sup.update('a', { settings: { hold: true } });
+    await bothChecking;
+    const stats = sup.shutdown({ timeoutMs: 1_000 });
+    release();
+    await expect(added).rejects.toBeInstanceOf(ShuttingDownError);
+    await expect(updated).rejects.toBeInstanceOf(ShuttingDownError);
+    await stats;
+    expect(await store.get('b')).toBeUndefined();
+    expect(await store.get('a')).toMatchObject({ settings: {} });
+    expect(sup.status('b')).toBeUndefined();
+    expect(cw.instances('a')).toHaveLength(1);
   });
 
   it('clears pending backoff timers: no task starts after shutdown began', async () => {
