@@ -135,7 +135,7 @@ describe('dashboard served by the daemon', () => {
     await expect.poll(() => row('demo-rejected').getAttribute('data-state')).toBe('suspended');
     // Suspended accounts come first in the default order.
     expect((await rowsInOrder())[0]).toBe('demo-rejected');
-    expect(await page.getByTestId('suspended-list').textContent()).toContain('demo-rejected');
+    await expect.poll(() => page.getByTestId('suspended-list').textContent()).toContain('demo-rejected'); // drawn at most twice a second
     await row(XSS_ID).locator('a.id').click();
     expect(await page.getByTestId('account-id').textContent()).toBe(XSS_ID);
     expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/accounts/${XSS_ID}`);
