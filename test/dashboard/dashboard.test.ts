@@ -134,8 +134,8 @@ describe('dashboard served by the daemon', () => {
     expect(await page.locator('main img').count()).toBe(0);
     await expect.poll(() => row('demo-rejected').getAttribute('data-state')).toBe('suspended');
     // Suspended accounts come first in the default order.
-    expect((await rowsInOrder())[0]).toBe('demo-rejected');
-    expect(await page.getByTestId('suspended-list').textContent()).toContain('demo-rejected');
+    await expect.poll(async () => (await rowsInOrder())[0]).toBe('demo-rejected'); // the order follows within 250 ms
+    await expect.poll(() => page.getByTestId('suspended-list').textContent()).toContain('demo-rejected'); // drawn at most twice a second
     await row(XSS_ID).locator('a.id').click();
     expect(await page.getByTestId('account-id').textContent()).toBe(XSS_ID);
     expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/accounts/${XSS_ID}`);
@@ -289,9 +289,12 @@ describe('dashboard served by the daemon', () => {
 
   it('cluster nodes: hidden while GET /v1/cluster is 404, shown with a node column when it answers (fixture)', async () => {
     await page.goto(`${ui}#/`);
+    const probed = page.waitForResponse((r) => r.url().endsWith('/v1/cluster'));
     await page.reload();
+    expect((await probed).status()).toBe(404);
     await page.getByTestId('table-body').waitFor();
     expect(await page.getByTestId('cluster-nodes').isHidden()).toBe(true);
+    expect(await page.locator('.accounts.with-node').count()).toBe(0);
     await page.route('**/v1/cluster', (route) =>
       route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ nodes: [{ id: 'node-a', heartbeatAgeMs: 1200, shards: 128 }, { id: 'node-b', heartbeatAgeMs: 800, shards: 128, draining: true }] }) }),
     );

@@ -150,7 +150,11 @@ describe('dashboard with 10,000 accounts', () => {
     );
     expect(changes / seconds).toBeGreaterThan(700); // the load really was applied
     expect(busy.frames).toBeGreaterThan(0);
-    // The page kept up: the count is still right and the table still answers.
+    // The page kept up: the count is still right, and once every account runs again the order
+    // the table reached by re-placing changed rows is the full sort's (running, then by id).
     await expect.poll(() => page.getByTestId('count').textContent()).toBe('10,000 of 10,000 accounts');
+    await expect.poll(() => sup.list().every((s) => s.state === 'running'), { timeout: 10_000 }).toBe(true);
+    const top = `[...document.querySelectorAll('.scroller .vrow:not([hidden])')].sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).slice(0, 5).map((r) => r.getAttribute('data-id') + ' ' + r.getAttribute('data-state'))`;
+    await expect.poll(() => page.evaluate<string[]>(top)).toEqual(['acct-00000', 'acct-00001', 'acct-00002', 'acct-00003', 'acct-00004'].map((id) => `${id} running`));
   });
 });

@@ -106,6 +106,7 @@ class Session {
         setText(this.liveDot, state);
         this.liveDot.dataset.state = state;
         this.banner.hidden = state !== 'reconnecting';
+        document.body.classList.toggle('stale', state === 'reconnecting'); // what is shown may be out of date
       },
       onAuthLost: (message) => signOut(message),
     });
@@ -119,6 +120,7 @@ class Session {
 
   stop() {
     this.stopped = true;
+    document.body.classList.remove('stale');
     this.live.stop();
     this.view?.destroy?.();
     window.removeEventListener('hashchange', this.onHash);

@@ -12,7 +12,7 @@ export class Store {
     this.accounts = new Map();
     /** state → how many accounts are in it */
     this.counts = Object.fromEntries(STATES.map((s) => [s, 0]));
-    /** Bumped when the set of ids or any state changes (what sorting and filtering depend on). */
+    /** Bumped when the set of ids or a field the table sorts or filters by changes. */
     this.shapeVersion = 0;
     /** Ids whose status changed since the views last drew. */
     this.changed = new Set();
@@ -51,7 +51,7 @@ export class Store {
     this.accounts.set(status.id, status);
     if (before) this.counts[before.state] -= 1;
     this.counts[status.state] = (this.counts[status.state] ?? 0) + 1;
-    if (!before || before.state !== status.state || before.nextRestartAt !== status.nextRestartAt) this.shapeVersion += 1;
+    if (!before || orderMoved(before, status)) this.shapeVersion += 1;
     this.changed.add(status.id);
     this.#notify();
   }
@@ -96,6 +96,20 @@ export class Store {
       this.allChanged = false;
     });
   }
+}
+
+// A change that can move the account in the table's order or filter; a `report` alone cannot.
+function orderMoved(a, b) {
+  return (
+    a.state !== b.state ||
+    a.since !== b.since ||
+    a.nextRestartAt !== b.nextRestartAt ||
+    a.restarts !== b.restarts ||
+    a.incarnation !== b.incarnation ||
+    a.node !== b.node ||
+    a.lastError?.message !== b.lastError?.message ||
+    a.lastError?.code !== b.lastError?.code
+  );
 }
 
 // The chart's history is kept in this tab (sessionStorage), so a reload does not empty it; the

@@ -53,7 +53,15 @@ export class AccountsTable {
     this.pool = [];
     this.pinRows = new Map();
     this.el = this.#build();
-    this.unsubscribe = store.subscribe(() => this.draw());
+    // Ids changed since the order was last computed: re-placed one by one (a binary insert each)
+    // instead of sorting all 10,000 again, unless the whole set changed.
+    this.dirty = new Set();
+    this.allDirty = true;
+    this.unsubscribe = store.subscribe(() => {
+      if (store.allChanged) this.allDirty = true;
+      else for (const id of store.changed) this.dirty.add(id);
+      this.draw();
+    });
     this.ticker = setInterval(() => this.draw({ tick: true }), 1000);
     this.resizeObserver = new ResizeObserver(() => this.draw({ force: true }));
     this.resizeObserver.observe(this.scroller);
@@ -125,30 +133,57 @@ export class AccountsTable {
     this.draw({ recompute: true });
   }
 
-  #recompute() {
+  #matches(status) {
     const { filterText, filterState } = this;
-    const rows = [];
-    for (const status of this.store.accounts.values()) {
-      if (filterState && status.state !== filterState) continue;
-      if (filterText && !status.id.toLowerCase().includes(filterText) && !errorText(status).toLowerCase().includes(filterText)) continue;
-      rows.push(status);
-    }
+    if (filterState && status.state !== filterState) return false;
+    return !filterText || status.id.toLowerCase().includes(filterText) || errorText(status).toLowerCase().includes(filterText);
+  }
+
+  #compare() {
     const compare = COMPARE[this.sortKey];
-    const dir = this.sortDir;
-    rows.sort(dir === 1 ? compare : (a, b) => compare(b, a));
-    this.view = rows.map((r) => r.id);
+    return this.sortDir === 1 ? compare : (a, b) => compare(b, a);
+  }
+
+  /** `full`: filter and sort every account (a new filter or order, a snapshot); else re-place the changed ones. */
+  #recompute(full) {
+    const accounts = this.store.accounts;
+    const compare = this.#compare();
+    if (full || this.allDirty || this.dirty.size > 1_000) {
+      const rows = [];
+      for (const status of accounts.values()) if (this.#matches(status)) rows.push(status);
+      rows.sort(compare);
+      this.view = rows.map((r) => r.id);
+    } else if (this.dirty.size > 0) {
+      const dirty = this.dirty;
+      const view = this.view.filter((id) => !dirty.has(id));
+      for (const id of dirty) {
+        const status = accounts.get(id);
+        if (!status || !this.#matches(status)) continue;
+        let lo = 0;
+        let hi = view.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (compare(accounts.get(view[mid]), status) <= 0) lo = mid + 1;
+          else hi = mid;
+        }
+        view.splice(lo, 0, id);
+      }
+      this.view = view;
+    }
+    this.dirty = new Set();
+    this.allDirty = false;
     this.viewShape = this.store.shapeVersion;
     this.lastRecompute = performance.now();
     this.spacer.style.height = `${this.view.length * ROW_H}px`;
-    setText(this.count, `${this.view.length.toLocaleString('en')} of ${this.store.accounts.size.toLocaleString('en')} accounts`);
+    setText(this.count, `${this.view.length.toLocaleString('en')} of ${accounts.size.toLocaleString('en')} accounts`);
     this.empty.hidden = this.view.length > 0 || !this.store.synced;
-    this.empty.textContent = this.store.accounts.size === 0 ? 'No accounts yet. Add one with "Add account".' : 'No account matches the filter.';
+    this.empty.textContent = accounts.size === 0 ? 'No accounts yet. Add one with "Add account".' : 'No account matches the filter.';
   }
 
   /** Redraws what is in view. Recomputes order and filter when asked, or when states changed (throttled). */
   draw({ recompute = false, force = false } = {}) {
     const stale = this.viewShape !== this.store.shapeVersion;
-    if (recompute || (stale && performance.now() - this.lastRecompute >= RECOMPUTE_MS)) this.#recompute();
+    if (recompute || (stale && performance.now() - this.lastRecompute >= RECOMPUTE_MS)) this.#recompute(recompute);
     else if (stale && !this.pending) this.pending = setTimeout(() => ((this.pending = undefined), this.draw()), RECOMPUTE_MS);
     this.#drawPins();
     const top = this.scroller.scrollTop;
