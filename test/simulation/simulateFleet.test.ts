@@ -79,6 +79,13 @@ describe('simulateFleet', () => {
     expect(hit.map((d) => d.atMs)).toEqual([500, 620, 840, 1_260]);
   }, 30_000);
 
+  it('counts as leaked the accounts whose worker outlives cancelTimeoutMs at shutdown', async () => {
+    const slow = await simulateFleet({ seed: 3, accounts: 6, durationMs: MIN, cancelTimeoutMs: 5_000, platform: { cancel: { slowShare: 1, slowDelayMs: 30_000 } } });
+    expect(slow.leaked).toBe(6);
+    const fast = await simulateFleet({ seed: 3, accounts: 6, durationMs: MIN, cancelTimeoutMs: 5_000, platform: { cancel: { slowShare: 0 } } });
+    expect(fast.leaked).toBe(0);
+  });
+
   it('rejects input it cannot run, naming the field', async () => {
     await expect(simulateFleet({ seed: 1, accounts: 0, durationMs: HOUR })).rejects.toMatchObject({ code: 'SIMULATION_INPUT_INVALID', field: 'accounts' });
     await expect(simulateFleet({ seed: 1, accounts: 5, durationMs: HOUR, platform: { outages: [{ atMs: 50 * MIN, durationMs: 20 * MIN }] } })).rejects.toMatchObject({
