@@ -3,6 +3,7 @@ import type { AccountInput } from '../account.js';
 import type { Supervisor } from '../createSupervisor.js';
 import { AccountNotFoundError } from '../errors.js';
 import { HttpError } from './errors.js';
+import { historyRoute } from './historyRoute.js';
 import type { MetricsCollector } from './metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 import type { Route } from './routes.js';
@@ -65,6 +66,7 @@ export function apiRoutes(deps: EndpointDeps): Route<Endpoint>[] {
         }),
       },
     },
+    historyRoute(sup),
     { pattern: ['v1', 'accounts', ':id', 'restart'], methods: { POST: optional(async ({ id }) => ok({ account: await sup.restart(id!) })) } },
     { pattern: ['v1', 'accounts', ':id', 'enable'], methods: { POST: optional(async ({ id }) => ok({ account: await sup.enable(id!) })) } },
     { pattern: ['v1', 'accounts', ':id', 'disable'], methods: { POST: optional(async ({ id }) => ok({ account: await sup.disable(id!) })) } },

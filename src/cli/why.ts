@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AccountStatus } from '../account.js';
 import { explainState } from '../recorder/explain.js';
-import type { HistoryEntry } from '../recorder/historyEntry.js';
+import type { HistoryEntry } from '../history/index.js';
 import { formatTimeline } from '../recorder/timeline.js';
 import { apiCall } from './client.js';
 import { action, connect, printJson, withConnectionOptions, type CommonFlags } from './command.js';
