@@ -65,4 +65,6 @@ export { createSimulator, type Simulator, type SimulatorOptions } from './simula
 export { REDACT_PATHS, defaultLogger } from './logging/redaction.js';
 export * from './errors.js';
 export { createControlApi, instrumentStore, loadOrCreateToken, CONTROL_API_DEFAULTS, type ControlApi, type ControlApiOptions } from './api/index.js';
-export { createInspectionRelay, machineDefinitions, toMermaid, type InspectionRelay } from './inspect/index.js';
+export { createInspectionRelay, inspectAsChildrenOf, machineDefinitions, toMermaid, type InspectionRelay } from './inspect/index.js';
+export { explainState, type ExplainOptions } from './recorder/explain.js';
+export { formatTimeline } from './recorder/timeline.js';
