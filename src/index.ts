@@ -12,6 +12,7 @@
 export { createSupervisor, type Supervisor } from './createSupervisor.js';
 export { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
 export { systemClock, type Clock, type TimerHandle } from './clock/index.js';
+export { historyEntrySchema, type HistoryEntry, type HistoryCommand } from './history/index.js';
 export type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
 export type { Worker, WorkerContext, WorkerLogic } from './worker/worker.js';
 export type { TaskError } from './worker/describeError.js';
@@ -81,5 +82,7 @@ export { createSimulator, type Simulator, type SimulatorOptions } from './simula
 export { REDACT_PATHS, defaultLogger } from './logging/redaction.js';
 export * from './errors.js';
 export { createControlApi, instrumentStore, loadOrCreateToken, CONTROL_API_DEFAULTS, type ControlApi, type ControlApiOptions } from './api/index.js';
-export { createInspectionRelay, machineDefinitions, toMermaid, type InspectionRelay } from './inspect/index.js';
+export { createInspectionRelay, inspectAsChildrenOf, machineDefinitions, toMermaid, type InspectionRelay } from './inspect/index.js';
+export { explainState, type ExplainOptions } from './recorder/explain.js';
+export { formatTimeline } from './recorder/timeline.js';
 export * from './simulation/index.js';

@@ -4,6 +4,7 @@ import type { AccountInput, AccountStatus } from '../account.js';
 import type { AccountPatch, Supervisor } from '../createSupervisor.js';
 import { AccountNotFoundError } from '../errors.js';
 import { HttpError } from './errors.js';
+import { historyRoute } from './historyRoute.js';
 import type { MetricsCollector } from './metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 import type { Route } from './routes.js';
@@ -74,6 +75,7 @@ export function apiRoutes(deps: EndpointDeps): Route<Endpoint>[] {
         }),
       },
     },
+    historyRoute(sup),
     { pattern: ['v1', 'accounts', ':id', 'restart'], methods: { POST: optional(async (params) => ok({ account: await sup.restart(idOf(params)) })) } },
     { pattern: ['v1', 'accounts', ':id', 'enable'], methods: { POST: optional(async (params) => ok({ account: await sup.enable(idOf(params)) })) } },
     { pattern: ['v1', 'accounts', ':id', 'disable'], methods: { POST: optional(async (params) => ok({ account: await sup.disable(idOf(params)) })) } },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AccountStatus } from '../account.js';
 import { explainState } from '../recorder/explain.js';
-import type { HistoryEntry } from '../recorder/historyEntry.js';
+import type { HistoryEntry } from '../history/index.js';
 import { formatTimeline } from '../recorder/timeline.js';
 import { apiCall } from './client.js';
 import { action, connect, printJson, withConnectionOptions, type CommonFlags } from './command.js';
@@ -11,8 +11,6 @@ import type { OperatorIo } from './io.js';
 export interface HistoryReply {
   account: AccountStatus;
   history: HistoryEntry[];
-  /** The account's restart intensity, for the explanation's numbers. */
-  intensity?: { maxRestarts: number; withinMs: number };
 }
 
 /**
@@ -31,7 +29,7 @@ export function registerWhyCommand(program: Command, io: OperatorIo): void {
     action(io, async (id: string, flags: CommonFlags) => {
       const reply = await apiCall<HistoryReply>(await connect(io, flags), 'GET', `/v1/accounts/${encodeURIComponent(id)}/history`);
       const timeZone = io.env.TZ || undefined;
-      const explanation = explainState(reply.account, reply.history, { ...(timeZone ? { timeZone } : {}), ...(reply.intensity ? { intensity: reply.intensity } : {}) });
+      const explanation = explainState(reply.account, reply.history, timeZone ? { timeZone } : {});
       if (flags.json) {
         printJson(io, { ...reply, explanation });
         return;

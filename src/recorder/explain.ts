@@ -1,6 +1,6 @@
 import type { AccountStatus } from '../account.js';
 import { clockTime, duration, type FormatOptions } from './format.js';
-import type { HistoryEntry } from './historyEntry.js';
+import type { HistoryEntry } from '../history/index.js';
 
 /** What {@link explainState} may know besides the status and the history. */
 export interface ExplainOptions extends FormatOptions {

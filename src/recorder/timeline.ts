@@ -1,5 +1,5 @@
 import { dateTime, duration, type FormatOptions } from './format.js';
-import type { HistoryEntry } from './historyEntry.js';
+import type { HistoryEntry } from '../history/index.js';
 
 /**
  * The flight recorder's entries as lines a person reads, oldest first: time, incarnation, what

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccountStatus } from '../../src/index.js';
 import { explainState } from '../../src/recorder/explain.js';
 import { duration } from '../../src/recorder/format.js';
-import type { HistoryEntry } from '../../src/recorder/historyEntry.js';
+import type { HistoryEntry } from '../../src/history/index.js';
 import { formatTimeline } from '../../src/recorder/timeline.js';
 
 const T0 = Date.UTC(2026, 11, 2, 10, 30, 0);
