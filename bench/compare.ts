@@ -30,7 +30,10 @@ function cells(line: string): string[] {
     .map((c) => c.trim());
 }
 
-/** Every table of a report, with the nearest heading above it (headings of all levels joined by " › "). */
+/**
+ * Every table of a report, with the headings above it joined by " › ", from level 2 down: the
+ * report's title (level 1) names its mode, so leaving it out lets a full and a quick report match.
+ */
 export function parseTables(markdown: string): Table[] {
   const lines = markdown.split('\n');
   const tables: Table[] = [];
@@ -49,7 +52,7 @@ export function parseTables(markdown: string): Table[] {
       i += 2;
       while (i < lines.length && lines[i]!.startsWith('|')) rows.push(cells(lines[i++]!));
       i--;
-      tables.push({ heading: headings.filter(Boolean).join(' › '), header, rows });
+      tables.push({ heading: headings.slice(1).filter(Boolean).join(' › '), header, rows });
     }
   }
   return tables;
@@ -124,11 +127,11 @@ export function compareMarkdown(a: string, b: string, nameA = 'a', nameB = 'b'):
   for (const t of ta) {
     used.add(id(t));
     const other = bById.get(id(t));
-    parts.push(`## ${t.heading || '(no heading)'}${other ? '' : ` (only in ${nameA})`}`, '', compareTable(t, other), '');
+    parts.push(`## ${t.heading || 'Machine'}${other ? '' : ` (only in ${nameA})`}`, '', compareTable(t, other), '');
   }
   for (const t of tb) {
     if (used.has(id(t))) continue;
-    parts.push(`## ${t.heading || '(no heading)'} (only in ${nameB})`, '', compareTable(undefined, t), '');
+    parts.push(`## ${t.heading || 'Machine'} (only in ${nameB})`, '', compareTable(undefined, t), '');
   }
   return parts.join('\n');
 }

@@ -208,6 +208,8 @@ async function measureAll(args: Args, compiled: Compiled | undefined): Promise<n
           n,
           svUs: summaries.find((s) => s.n === n && s.contender === 'svBulk')?.us ?? NaN,
           effectUs: summaries.find((s) => s.n === n && s.contender === 'effectRetry')?.us ?? NaN,
+          svCpuUs: summaries.find((s) => s.n === n && s.contender === 'svBulk')?.cpuUs,
+          effectCpuUs: summaries.find((s) => s.n === n && s.contender === 'effectRetry')?.cpuUs,
         })),
       ),
     );

@@ -26,6 +26,8 @@ export interface RestartCycleParams {
 
 export interface RestartCycleResult {
   restartMs: number;
+  /** This process's CPU time (user + system) over the same span. */
+  restartCpuMs: number;
   restarted: number;
 }
 
@@ -75,12 +77,14 @@ export async function measureRestartCycle({ contender, n }: RestartCycleParams):
   await settleAndCollect();
   await sleep(20);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   failed = true;
   failAll(new Error('platform outage'));
   await until(() => restarts >= n, 60_000 + n * 2, 'restart');
   const restartMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await stop();
-  return { restartMs, restarted: restarts };
+  return { restartMs, restartCpuMs: (cpu.user + cpu.system) / 1000, restarted: restarts };
 }
 
 // ── parent side ───────────────────────────────────────────────────────────────────────────────
@@ -95,6 +99,7 @@ export interface RestartCycleSummary {
   contender: RestartContender;
   us: number;
   usAll: number[];
+  cpuUs: number;
   restartedOk: boolean;
   errors: string[];
 }
@@ -127,6 +132,7 @@ export async function runRestartCycle(config: RestartCycleConfig, progress: (lin
         contender,
         us: median(s.map((r) => (r.restartMs * 1000) / n)),
         usAll: s.map((r) => (r.restartMs * 1000) / n),
+        cpuUs: median(s.map((r) => (r.restartCpuMs * 1000) / n)),
         restartedOk: s.length > 0 && s.every((r) => r.restarted === n),
         errors: errors.get(`${n}/${contender}`) ?? [],
       });
@@ -144,6 +150,8 @@ export function renderRestartCycle(summaries: RestartCycleSummary[], config: Res
       fmt(s.us, 1),
       range(s.usAll, 1),
       ratio(s.us, base?.us ?? NaN),
+      fmt(s.cpuUs, 1),
+      ratio(s.cpuUs, base?.cpuUs ?? NaN),
       fmt((s.us * s.n) / 1000),
       s.restartedOk ? 'yes' : 'NO',
     ];
@@ -152,6 +160,6 @@ export function renderRestartCycle(summaries: RestartCycleSummary[], config: Res
     `N running accounts fail at the same instant and are restarted with zero backoff; measured from the failure until every ` +
       `account's second worker has been called. Medians of ${config.reps} child processes.`,
     '',
-    table(['N', 'contender', 'µs/account', 'min–max', 'vs Effect + retry', 'total ms', 'all N restarted'], rows, 'llrrrrl'),
+    table(['N', 'contender', 'µs/account', 'min–max', 'vs Effect + retry', 'CPU µs/account', 'CPU vs Effect + retry', 'total ms', 'all N restarted'], rows, 'llrrrrrrl'),
   ].join('\n');
 }

@@ -32,6 +32,9 @@ export interface StartStopParams {
 export interface StartStopResult {
   startMs: number;
   stopMs: number;
+  /** This process's CPU time (user + system) during the start and the stop. */
+  startCpuMs: number;
+  stopCpuMs: number;
   heapBytes: number;
   rssBytes: number;
   rssTotal: number;
@@ -41,7 +44,9 @@ export interface StartStopResult {
 
 interface Once {
   startMs: number;
+  startCpuMs: number;
   stopMs: number;
+  stopCpuMs: number;
   mem: { heapUsed: number; rss: number };
   cancelled: number;
 }
@@ -54,6 +59,8 @@ export async function measureStartStop({ contender, n, warmup }: StartStopParams
   return {
     startMs: r.startMs,
     stopMs: r.stopMs,
+    startCpuMs: r.startCpuMs,
+    stopCpuMs: r.stopCpuMs,
     heapBytes: (r.mem.heapUsed - before.heapUsed) / n,
     rssBytes: (r.mem.rss - before.rss) / n,
     rssTotal: r.mem.rss,
@@ -61,67 +68,90 @@ export async function measureStartStop({ contender, n, warmup }: StartStopParams
   };
 }
 
+/**
+ * Wall time and this process's CPU time (user + system) since the last reset. CPU time is what
+ * the process itself spent: on a machine whose load average is far above its cores, wall time
+ * mostly measures waiting for a core, CPU time much less.
+ */
+class Stopwatch {
+  #t = performance.now();
+  #cpu = process.cpuUsage();
+  reset(): void {
+    this.#t = performance.now();
+    this.#cpu = process.cpuUsage();
+  }
+  lap(): { ms: number; cpuMs: number } {
+    const cpu = process.cpuUsage(this.#cpu);
+    return { ms: performance.now() - this.#t, cpuMs: (cpu.user + cpu.system) / 1000 };
+  }
+  stop(): { stopMs: number; stopCpuMs: number } {
+    const { ms, cpuMs } = this.lap();
+    return { stopMs: ms, stopCpuMs: cpuMs };
+  }
+}
+
 async function once(contender: Contender, n: number): Promise<Once> {
   const w = trivialWorkers();
+  const sw = new Stopwatch();
   switch (contender) {
     case 'svAdd': {
       const sup = await emptySupervisor({ worker: w.worker });
-      const t0 = performance.now();
+      sw.reset();
       await Promise.all(Array.from({ length: n }, (_, i) => sup.add({ id: accountId(i) })));
       await w.whenStarted(n);
-      const startMs = performance.now() - t0;
+      const { ms: startMs, cpuMs: startCpuMs } = sw.lap();
       const mem = await memoryNow();
-      const t1 = performance.now();
+      sw.reset();
       const stats = await sup.shutdown({ timeoutMs: 120_000 });
-      return { startMs, stopMs: performance.now() - t1, mem, cancelled: stats.cancelled };
+      return { startMs, startCpuMs, ...sw.stop(), mem, cancelled: stats.cancelled };
     }
     case 'svBulk': {
       const sup = bulkSupervisor(n, { worker: w.worker });
-      const t0 = performance.now();
+      sw.reset();
       await sup.start();
       await w.whenStarted(n);
-      const startMs = performance.now() - t0;
+      const { ms: startMs, cpuMs: startCpuMs } = sw.lap();
       const mem = await memoryNow();
-      const t1 = performance.now();
+      sw.reset();
       const stats = await sup.shutdown({ timeoutMs: 120_000 });
-      return { startMs, stopMs: performance.now() - t1, mem, cancelled: stats.cancelled };
+      return { startMs, startCpuMs, ...sw.stop(), mem, cancelled: stats.cancelled };
     }
     case 'actors': {
-      const t0 = performance.now();
+      sw.reset();
       const actors: LifecycleActor[] = [];
       for (let i = 0; i < n; i++) actors.push(startLifecycleActor(w.worker));
       await w.whenStarted(n);
-      const startMs = performance.now() - t0;
+      const { ms: startMs, cpuMs: startCpuMs } = sw.lap();
       const mem = await memoryNow();
-      const t1 = performance.now();
+      sw.reset();
       await stopLifecycleActors(actors);
-      const stopMs = performance.now() - t1;
-      return { startMs, stopMs, mem, cancelled: actors.filter((a) => a.getSnapshot().status === 'done').length };
+      const stopped = sw.stop();
+      return { startMs, startCpuMs, ...stopped, mem, cancelled: actors.filter((a) => a.getSnapshot().status === 'done').length };
     }
     case 'effect':
     case 'effectRetry': {
       const tasks = effectTasks(w.worker, { retry: contender === 'effectRetry' });
       const ids = Array.from({ length: n }, (_, i) => accountId(i));
-      const t0 = performance.now();
+      sw.reset();
       tasks.start(ids);
       await w.whenStarted(n);
-      const startMs = performance.now() - t0;
+      const { ms: startMs, cpuMs: startCpuMs } = sw.lap();
       const mem = await memoryNow();
       const running = tasks.size();
-      const t1 = performance.now();
+      sw.reset();
       await tasks.stop();
-      return { startMs, stopMs: performance.now() - t1, mem, cancelled: running === n && tasks.size() === 0 ? n : 0 };
+      return { startMs, startCpuMs, ...sw.stop(), mem, cancelled: running === n && tasks.size() === 0 ? n : 0 };
     }
     case 'plain': {
-      const t0 = performance.now();
+      sw.reset();
       const tasks: PlainTask[] = [];
       for (let i = 0; i < n; i++) tasks.push(startPlainTask(w.worker));
       await w.whenStarted(n);
-      const startMs = performance.now() - t0;
+      const { ms: startMs, cpuMs: startCpuMs } = sw.lap();
       const mem = await memoryNow();
-      const t1 = performance.now();
+      sw.reset();
       await stopPlainTasks(tasks);
-      return { startMs, stopMs: performance.now() - t1, mem, cancelled: n };
+      return { startMs, startCpuMs, ...sw.stop(), mem, cancelled: n };
     }
   }
 }
@@ -144,6 +174,9 @@ export interface StartStopSummary {
   stopMs: number;
   stopUs: number;
   stopMsAll: number[];
+  /** Median CPU µs per account during the start and the stop. */
+  startCpuUs: number;
+  stopCpuUs: number;
   heapBytes: number;
   rssBytes: number;
   rssTotal: number;
@@ -184,6 +217,8 @@ export async function runStartStop(config: StartStopConfig, progress: (line: str
         stopMs: median(s.map((r) => r.stopMs)),
         stopUs: median(s.map((r) => (r.stopMs * 1000) / n)),
         stopMsAll: s.map((r) => r.stopMs),
+        startCpuUs: median(s.map((r) => (r.startCpuMs * 1000) / n)),
+        stopCpuUs: median(s.map((r) => (r.stopCpuMs * 1000) / n)),
         heapBytes: median(s.map((r) => r.heapBytes)),
         rssBytes: median(s.map((r) => r.rssBytes)),
         rssTotal: median(s.map((r) => r.rssTotal)),
@@ -209,6 +244,8 @@ export function renderStart(summaries: StartStopSummary[], config: StartStopConf
       fmt(s.startUs, 1),
       range(s.startUsAll, 1),
       ratio(s.startUs, base?.startUs ?? NaN),
+      fmt(s.startCpuUs, 1),
+      ratio(s.startCpuUs, base?.startCpuUs ?? NaN),
       fmt(s.startTotalMs),
       fmt(s.heapBytes),
       ratio(s.heapBytes, base?.heapBytes ?? NaN),
@@ -223,9 +260,9 @@ export function renderStart(summaries: StartStopSummary[], config: StartStopConf
       `each warmed up with ${fmt(config.warmup)} accounts first.`,
     '',
     table(
-      ['N', 'contender', 'start µs/account', 'min–max', 'vs lifecycle actors', 'start total ms', 'heap B/account', 'vs lifecycle actors', 'RSS B/account', 'RSS total MiB'],
+      ['N', 'contender', 'start µs/account', 'min–max', 'vs lifecycle actors', 'CPU µs/account', 'CPU vs lifecycle actors', 'start total ms', 'heap B/account', 'vs lifecycle actors', 'RSS B/account', 'RSS total MiB'],
       rows,
-      'llrrrrrrrr',
+      'llrrrrrrrrrr',
     ),
   ].join('\n');
 }
@@ -241,6 +278,8 @@ export function renderShutdown(summaries: StartStopSummary[], config: StartStopC
       range(s.stopMsAll, 1),
       fmt(s.stopUs, 1),
       ratio(s.stopMs, base?.stopMs ?? NaN),
+      fmt(s.stopCpuUs, 1),
+      ratio(s.stopCpuUs, base?.stopCpuUs ?? NaN),
       s.cancelledOk ? 'yes' : 'NO',
     ];
   });
@@ -249,6 +288,6 @@ export function renderShutdown(summaries: StartStopSummary[], config: StartStopC
       `(stop accepting, cancel every task, wait until each is \`cleaned\`, close the store); lifecycle actors: \`CANCEL\` to each, ` +
       `wait until every one is final; floor: abort every controller, await every promise. Medians of ${config.reps}.`,
     '',
-    table(['N', 'contender', 'total ms', 'min–max', 'µs/account', 'vs lifecycle actors', 'all N cancelled cleanly'], rows, 'llrrrrl'),
+    table(['N', 'contender', 'total ms', 'min–max', 'µs/account', 'vs lifecycle actors', 'CPU µs/account', 'CPU vs lifecycle actors', 'all N cancelled cleanly'], rows, 'llrrrrrrl'),
   ].join('\n');
 }
