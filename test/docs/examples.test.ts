@@ -8,6 +8,7 @@ import { compileExamples, markdownExamples, tsdocExamples } from './examples.js'
 
 const DOCS = ['README.md', ...readdirSync(new URL('../../docs', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const MODULES = [
+  'src/admission',
   'src/clock',
   'src/history',
   'src/machines',
