@@ -43,7 +43,7 @@
  *
  * ## Why the account tasks are not children of this machine
  *
- * Measured on this project's machine (`xstate-facts.md`): every spawn or stop of a child copies the
+ * Measured on this project's machine (`docs/xstate-facts.md`): every spawn or stop of a child copies the
  * parent's whole `children` object, so 10,000 spawned children cost 2.3 ms each and the cost grows
  * with N; and actors sharing one system share one timer table that every actor stop scans, so a
  * mass cancel of N tasks holding timers is quadratic. statevisor therefore runs each account task

@@ -211,7 +211,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (!task) return;
     task.commanded = true;
     // Never send to a task that already stopped: the development build warns, and the runtime
-    // holds refs of live tasks only (xstate-facts.md, fact 4).
+    // holds refs of live tasks only (docs/xstate-facts.md, fact 4).
     if (task.actor.getSnapshot().status === 'active') task.actor.send({ type: 'CANCEL' });
     await task.ended;
   }
