@@ -138,7 +138,10 @@ async function leaseQueries(): Promise<void> {
       await node.start({ reload: async () => undefined });
       nodes.push(node);
     }
-    await new Promise((r) => setTimeout(r, 12_000));
+    // Steady state: every shard where rendezvous hashing puts it (no handoff in flight).
+    const probe = new TestCluster({ leaseMs: 15_000, renewMs: 5_000, handoverMarginMs: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0, shards: 256 }, PG_URL, schema);
+    await waitFor(() => probe.balanced(['a', 'b', 'c']), 300_000, 'the shards to settle');
+    progress('leases settled; measuring');
     const before = nodes.map((n) => n.stats().leaseQueries);
     await new Promise((r) => setTimeout(r, windowMs));
     const rates = nodes.map((n, i) => (n.stats().leaseQueries - before[i]!) / (windowMs / 1000));
