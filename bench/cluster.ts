@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { pino } from 'pino';
 import { openClusterNode, type ClusterNode } from '../src/cluster/index.js';
 import { createSupervisor } from '../src/createSupervisor.js';
 import { lowdbStore, memoryStore, postgresStore } from '../src/persistence/index.js';
@@ -96,13 +97,13 @@ async function overhead(): Promise<void> {
   await seed.close();
   try {
     const single = await startAll(n, async () => {
-      const sup = createSupervisor({ store: memoryStore(accounts), worker: idle, logger: undefined });
+      const sup = createSupervisor({ store: memoryStore(accounts), worker: idle, logger: quiet });
       return { start: () => sup.start(), running: () => sup.list().filter((s) => s.state === 'running').length, stop: async () => void (await sup.shutdown()) };
     });
     progress(`single node: ${Math.round(single.ms)} ms`);
     const cluster = await startAll(n, async () => {
       const node = await openClusterNode({ connectionString: PG_URL, schema, nodeId: 'bench', shards: 256, leaseMs: 15_000, renewMs: 5_000, handoverMarginMs: 0, logger: silent });
-      const sup = createSupervisor({ store: node.store, worker: idle });
+      const sup = createSupervisor({ store: node.store, worker: idle, logger: quiet });
       return {
         start: async () => {
           await sup.start();
@@ -127,6 +128,7 @@ async function overhead(): Promise<void> {
 }
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = pino({ level: 'silent' });
 
 async function leaseQueries(): Promise<void> {
   const schema = schemaName('leases');
@@ -138,7 +140,10 @@ async function leaseQueries(): Promise<void> {
       await node.start({ reload: async () => undefined });
       nodes.push(node);
     }
-    await new Promise((r) => setTimeout(r, 12_000));
+    // Steady state: every shard where rendezvous hashing puts it (no handoff in flight).
+    const probe = new TestCluster({ leaseMs: 15_000, renewMs: 5_000, handoverMarginMs: 0, idleTimeoutMs: 0, heartbeatIntervalMs: 0, shards: 256 }, PG_URL, schema);
+    await waitFor(() => probe.balanced(['a', 'b', 'c']), 300_000, 'the shards to settle');
+    progress('leases settled; measuring');
     const before = nodes.map((n) => n.stats().leaseQueries);
     await new Promise((r) => setTimeout(r, windowMs));
     const rates = nodes.map((n, i) => (n.stats().leaseQueries - before[i]!) / (windowMs / 1000));

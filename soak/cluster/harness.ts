@@ -105,9 +105,11 @@ export class TestCluster {
   sim!: SimProc;
   dir!: string;
   readonly accountIds: string[] = [];
-  readonly schema = `cluster_${randomBytes(6).toString('hex')}`;
-
-  constructor(readonly timings = TIMINGS, readonly databaseUrl = PG_URL) {}
+  constructor(
+    readonly timings = TIMINGS,
+    readonly databaseUrl = PG_URL,
+    readonly schema = `cluster_${randomBytes(6).toString('hex')}`,
+  ) {}
 
   async open(accounts: number): Promise<void> {
     this.dir = await mkdtemp(path.join(os.tmpdir(), 'statevisor-cluster-'));

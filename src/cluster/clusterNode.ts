@@ -73,6 +73,7 @@ export class ClusterNode {
   #publisher: StatusPublisher | undefined;
   #unsubscribe: (() => void) | undefined;
   #leaseQueries = 0;
+  #owners = new Map<number, string>();
   #closed = false;
   #fatal: Error | undefined;
   #onFatal: ((e: Error) => void) | undefined;
@@ -155,6 +156,23 @@ export class ClusterNode {
 
   /** The session worker's guard: true only while this node holds and trusts the account's shard. */
   readonly canSend = (account: Pick<Account, 'id'>): boolean => this.#leases.canSend(shardOf(account.id, this.config.shards));
+
+  /** The node holding the account's shard, as this node last saw it (its own shards exactly; others from the last `info()`/status refresh). */
+  ownerOf(accountId: string): string | undefined {
+    const shard = shardOf(accountId, this.config.shards);
+    return this.#leases.isActive(shard) ? this.nodeId : this.#owners.get(shard);
+  }
+
+  /** Every status the owners published (`account_status`), with the owner in `node`; also refreshes the shard owners seen. */
+  async publishedStatuses(): Promise<Map<string, AccountStatus & { node: string }>> {
+    const s = this.#pg.quotedSchema;
+    const [statuses, owners] = await Promise.all([
+      this.#pg.pool.query<{ id: string; node: string; status: AccountStatus }>(`SELECT id, node, status FROM ${s}.account_status`),
+      this.#pg.pool.query<{ shard: number; owner: string }>(`SELECT shard, owner FROM ${s}.shard_leases WHERE owner IS NOT NULL AND expires_at > now()`),
+    ]);
+    this.#owners = new Map(owners.rows.map((r) => [r.shard, r.owner]));
+    return new Map(statuses.rows.map((r) => [r.id, { ...r.status, node: r.node }]));
+  }
 
   /** Whether this node runs `accountId` now. */
   owns(accountId: string): boolean {

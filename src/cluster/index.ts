@@ -13,3 +13,4 @@ export { CLUSTER_DEFAULTS, resolveClusterOptions, type ClusterNodeOptions, type 
 export { DuplicateNodeIdError, LeaseDeadlineError } from './errors.js';
 export { shardOf } from './shardOf.js';
 export { systemClock, type ClusterClock } from './clock.js';
+export { clusterSupervisor, type ClusterStatus } from './clusterSupervisor.js';

@@ -22,6 +22,8 @@ export class LeaseConnection {
   #client: pg.Client | undefined;
   #connecting: Promise<pg.Client> | undefined;
   #closed = false;
+  /** One query at a time on the connection (node-postgres 9 drops its internal queue); each waits for the previous to settle. */
+  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly o: {
@@ -36,7 +38,13 @@ export class LeaseConnection {
   ) {}
 
   /** Runs `text` within the deadline (connecting first if needed). @throws LeaseDeadlineError, driver errors. */
-  async query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+  query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    const run = this.#tail.then(() => this.#run<R>(what, text, values));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
     const started = performance.now();
     const client = await this.#bounded(this.#connect(), what, this.o.deadlineMs);
     const left = Math.max(1, this.o.deadlineMs - (performance.now() - started));

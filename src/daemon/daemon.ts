@@ -16,7 +16,7 @@ import { createSimulator, type Simulator } from '../simulator/index.js';
 import type { ShutdownStats } from '../supervision/shutdownStats.js';
 import type { DaemonConfig } from './config.js';
 import { armDemoFaults, demoAccounts } from './demo.js';
-import type { ClusterNode } from '../cluster/index.js';
+import { clusterSupervisor, systemClock, type ClusterNode } from '../cluster/index.js';
 import { openDaemonClusterNode } from './clusterMode.js';
 import { loggedKeywordReplies } from './replyLogger.js';
 
@@ -67,7 +67,7 @@ function nameThePortSetting(setting: typeof API_PORT_SETTING): (err: unknown) =>
   };
 }
 
-type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi; node?: ClusterNode };
+type Parts = { store?: AccountStore; simulator?: Simulator; relay?: InspectionRelay; api?: ControlApi; node?: ClusterNode; clusterView?: { close(): void } };
 
 /**
  * Starts the daemon: opens the store (taking its lock), starts the bundled simulator when no
@@ -112,8 +112,14 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       ...(config.restart ? { restart: config.restart } : {}),
       ...(parts.relay ? { inspect: parts.relay.inspect } : {}),
     });
+    // Cluster mode: the API shows the whole cluster and commits commands for accounts other nodes run.
+    const clusterView = node ? clusterSupervisor(supervisor, node, systemClock, 1_000, (e) =>
+          logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'cluster: reading the published statuses failed; showing the last ones'),
+        ) : undefined;
+    parts.clusterView = clusterView;
+    const apiSupervisor = clusterView ?? supervisor;
     const api = await createControlApi({
-      supervisor,
+      supervisor: apiSupervisor,
       host: config.api.host,
       port: config.api.port,
       ...(config.api.token ? { token: config.api.token } : { dataDir: path.dirname(config.dataFile) }),
@@ -157,6 +163,7 @@ function running(supervisor: Supervisor, parts: Parts & { api: ControlApi }, log
 
 // Each close is bounded by its own component (API 5 s, simulator and relay a few hundred ms).
 async function closeParts(parts: Parts): Promise<void> {
+  parts.clusterView?.close();
   await parts.api?.close();
   await parts.relay?.close();
   await parts.simulator?.close();

@@ -74,3 +74,48 @@ describe('daemon in cluster mode', () => {
     expect(cli.out).toMatch(/^b\s+\d+ ms\s+\d+\s+no/m);
   });
 });
+
+describe('commands from any node', () => {
+  it('a command on a node that does not run the account is committed in PostgreSQL, the owner applies it, and every node lists the whole cluster with node per status', { timeout: 120_000 }, async () => {
+    cluster = new TestCluster();
+    await cluster.open(10);
+    const a = await cluster.startNode('a');
+    const b = await cluster.startNode('b');
+    await waitFor(() => cluster!.balanced(['a', 'b']), 60_000, 'the shards to spread');
+    await waitFor(() => cluster!.allLiveOnce(), 30_000, 'every account to run once');
+    const call = async (node: typeof a, method: string, url: string, body?: unknown) => {
+      const res = await fetch(`${node.apiUrl}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    // Every node lists every account, each with the node that runs it.
+    await waitFor(async () => {
+      const { json } = await call(a, 'GET', '/v1/accounts');
+      const accounts = json.accounts as { id: string; node: string; state: string }[];
+      return accounts.length === 10 && accounts.every((s) => s.state === 'running' && (s.node === 'a' || s.node === 'b'));
+    }, 20_000, 'node a to list the whole cluster');
+    const onB = (await cluster.accountsOf('b'))[0]!;
+    // The view of other nodes' accounts is eventually consistent: published in batches, read every second.
+    await waitFor(async () => ((await call(a, 'GET', `/v1/accounts/${onB}`)).json.account as { node: string }).node === 'b', 10_000, `node a to see ${onB} on b`);
+    // Disable on a an account b runs: committed (200), then b stops it.
+    const disabled = await call(a, 'POST', `/v1/accounts/${onB}/disable`);
+    expect(disabled.status).toBe(200);
+    expect(disabled.json.account).toMatchObject({ id: onB, enabled: false, node: 'b' });
+    await waitFor(async () => (await cluster!.sim.stats()).accounts[onB]?.sessions === 0, 15_000, 'b to stop the disabled account');
+    await waitFor(async () => ((await call(a, 'GET', `/v1/accounts/${onB}`)).json.account as { state: string }).state === 'disabled', 15_000, 'a to see it disabled on b');
+    // A new account added through a lands on its owner; restart elsewhere names the owner.
+    const added = await call(a, 'POST', '/v1/accounts', { id: 'fresh-1', credentials: 'tok-fresh' });
+    expect([200, 201]).toContain(added.status);
+    await waitFor(async () => (await cluster!.sim.stats()).accounts['fresh-1']?.sessions === 1, 15_000, 'the new account to run on its owner');
+    const owner = (await cluster.owners()).get((await import('../../src/cluster/shardOf.js')).shardOf('fresh-1', cluster.timings.shards));
+    const other = owner === 'a' ? b : a;
+    const restart = await call(other, 'POST', '/v1/accounts/fresh-1/restart');
+    expect(restart.status).toBe(409);
+    expect(restart.json.error).toMatchObject({ code: 'NOT_OWNER', message: expect.stringContaining(`runs on node "${owner}"`) as unknown });
+    expect(await cluster.broken()).toEqual([]);
+  });
+});
