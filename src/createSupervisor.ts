@@ -17,6 +17,8 @@ import type { CommandDeps } from './supervision/commands.js';
 import { KeyedQueue } from './supervision/keyedQueue.js';
 import { RootLink } from './supervision/rootLink.js';
 import { StoreHandle } from './supervision/storeHandle.js';
+import type { HistoryLimits } from './supervision/flightRecorder.js';
+import type { HistoryEntry } from './history/historyEntry.js';
 import { DEFAULT_RESTART_POLICY, resolveRestartPolicy } from './supervision/restartPolicy.js';
 import { reloadAccounts, type ReloadResult } from './supervision/reload.js';
 import { Runtime } from './supervision/runtime.js';
@@ -39,6 +41,17 @@ export interface Supervisor {
   /** Cancels and starts a new incarnation; also resumes a suspended account. */
   restart(id: string): Promise<AccountStatus>;
   status(id: string): AccountStatus | undefined;
+  /**
+   * The account's flight recorder, oldest first: task transitions, supervision decisions,
+   * commands and errors, each stamped with the clock's time. Unknown id → `AccountNotFoundError`.
+   *
+   * @example
+   * ```ts
+   * const last = supervisor.history('shop-42').at(-1);
+   * if (last?.kind === 'suspended') console.log(`suspended: ${last.cause}`);
+   * ```
+   */
+  history(id: string): HistoryEntry[];
   list(): AccountStatus[];
   /** Calls `listener` with every status after changes, at most once per microtask. Returns the unsubscribe. */
   subscribe(listener: (all: AccountStatus[]) => void): () => void;
@@ -98,6 +111,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       clock,
       jobs,
       jobLimits: perAccount ?? SUPERVISOR_DEFAULTS.jobsPerAccount,
+      history: historyLimits(options.history),
     },
     root,
     queue,
@@ -133,6 +147,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     disable: (id) => commands.disableAccount(deps, id),
     restart: (id) => commands.restartAccount(deps, id),
     status: (id) => statusModel.getSnapshot().context.statuses.get(id),
+    history: (id) => runtime.history(id),
     list: () => [...statusModel.getSnapshot().context.statuses.values()],
     subscribe: (listener) => subscribeBatched(statusModel, listener),
     waitFor: (id, state, opts) => waitForStatus(runtime.statuses, clock, id, state, opts?.timeoutMs ?? waitTimeoutMs),
@@ -142,6 +157,18 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     statusModel,
     actor,
   };
+}
+
+function historyLimits(option: SupervisorOptions['history']): HistoryLimits {
+  const d = SUPERVISOR_DEFAULTS.history;
+  const size = option?.size ?? d.size;
+  const persisted = Math.min(option?.persisted ?? d.persisted, size);
+  for (const [field, value] of [['size', size], ['persisted', persisted]] as const) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new StatevisorError('INVALID_OPTIONS', `createSupervisor(): history.${field} must be an integer ≥ 0 (got ${String(value)}); use history: { size: 0 } to turn the flight recorder off.`);
+    }
+  }
+  return { size, persisted };
 }
 
 function chooseLogic(options: SupervisorOptions): (account: Account) => WorkerLogic {

@@ -12,6 +12,7 @@
 export { createSupervisor, type Supervisor } from './createSupervisor.js';
 export { SUPERVISOR_DEFAULTS, type SupervisorOptions } from './supervisorOptions.js';
 export { systemClock, type Clock, type TimerHandle } from './clock/index.js';
+export { historyEntrySchema, type HistoryEntry, type HistoryCommand } from './history/index.js';
 export type { Account, AccountInput, AccountState, AccountStatus } from './account.js';
 export type { Worker, WorkerContext, WorkerLogic } from './worker/worker.js';
 export type { TaskError } from './worker/describeError.js';

@@ -59,6 +59,13 @@ export interface SupervisorOptions {
    * ```
    */
   clock?: Clock;
+  /**
+   * The flight recorder (`supervisor.history(id)`): per account, the newest `size` entries of
+   * what happened (task transitions, decisions, commands, errors), of which the newest
+   * `persisted` are saved with the supervision record and survive a restart of the process.
+   * `size: 0` turns it off. Default `{ size: 200, persisted: 20 }`.
+   */
+  history?: { size?: number; persisted?: number };
 }
 
 /** Every default of {@link SupervisorOptions}, in one place. */
@@ -68,4 +75,5 @@ export const SUPERVISOR_DEFAULTS = Object.freeze({
   shutdownTimeoutMs: 10_000,
   waitTimeoutMs: 30_000,
   jobsPerAccount: Object.freeze({ lanes: Object.freeze({ reply: 1 }) }),
+  history: Object.freeze({ size: 200, persisted: 20 }),
 });

@@ -11,7 +11,7 @@
  *
  * Each task runs as a standalone actor (its own actor system), not as a child of the supervisor's
  * root: see the header of `supervisor.ts` for why. Cancellation is an event (`CANCEL`), never
- * `actor.stop()`, which runs no exit actions and would skip `cancelling` (xstate-facts.md, fact 1).
+ * `actor.stop()`, which runs no exit actions and would skip `cancelling` (docs/xstate-facts.md, fact 1).
  */
 import { assign, fromCallback, sendTo, setup } from 'xstate';
 import type { WorkerHandle } from '../worker/workerHandle.js';
@@ -72,7 +72,7 @@ export type AccountTaskEvent =
   | { type: 'SETTLED' };
 
 /** What the task tells its worker bridge: start the worker (`running`), or await its settling (`cancelling`, `failed`). */
-export type WorkerBridgeCommand = { type: 'RUN' } | { type: 'SETTLE' };
+type WorkerBridgeCommand = { type: 'RUN' } | { type: 'SETTLE' };
 
 /**
  * The task's one child actor, for its whole life: it loads the account at once, calls the worker

@@ -43,7 +43,7 @@
  *
  * ## Why the account tasks are not children of this machine
  *
- * Measured on this project's machine (`xstate-facts.md`): every spawn or stop of a child copies the
+ * Measured on this project's machine (`docs/xstate-facts.md`): every spawn or stop of a child copies the
  * parent's whole `children` object, so 10,000 spawned children cost 2.3 ms each and the cost grows
  * with N; and actors sharing one system share one timer table that every actor stop scans, so a
  * mass cancel of N tasks holding timers is quadratic. statevisor therefore runs each account task
@@ -62,18 +62,21 @@
  * clock (`createActor(…, { clock })`), so a `SimulatedClock` moves all of them together.
  */
 import { assign, enqueueActions, fromPromise, setup, type SnapshotFrom } from 'xstate';
-import type { TaskError } from '../worker/describeError.js';
+import type { PublicError } from '../supervision/statusOf.js';
 import type { RestartDecision } from '../supervision/decideRestart.js';
 import type { ShutdownStats } from '../supervision/shutdownStats.js';
 import type { EscalationError } from '../errors.js';
-import type { AccountTaskOutput } from './accountTask.js';
+import type { AccountTaskOutput, TaskEndReason } from './accountTask.js';
 import type { LiveRef } from './liveRef.js';
 
 /** A task ended without a command: the supervisor must decide what follows. */
 export type TaskEndedEvent = { type: 'TASK_ENDED'; accountId: string; incarnation: number; output: AccountTaskOutput; ranMs: number };
 
-/** A decision about one account, as a machine event. */
-export type SupervisionEvent = RestartDecision & { accountId: string; incarnation: number; error?: TaskError };
+/**
+ * A decision about one account, as a machine event: the account, the incarnation whose end was
+ * decided on, how it ended, and its error without the stack (what a status shows).
+ */
+export type SupervisionEvent = RestartDecision & { accountId: string; incarnation: number; reason?: TaskEndReason; error?: PublicError };
 
 /** Every event the root accepts. */
 export type SupervisorEvent = TaskEndedEvent | SupervisionEvent | { type: 'START' } | { type: 'SHUTDOWN'; timeoutMs: number };

@@ -1,4 +1,5 @@
 import type { Account } from '../account.js';
+import type { HistoryEntry } from '../history/historyEntry.js';
 
 /**
  * What the supervisor remembers about an account between processes: enough to keep a suspended
@@ -12,6 +13,8 @@ export interface SupervisionRecord {
   /** Total restarts made by the supervisor. */
   restarts: number;
   lastError?: { message: string; code?: string };
+  /** The newest entries of the account's flight recorder (bounded by the supervisor's `history.persisted`). */
+  history?: HistoryEntry[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { historyEntrySchema } from '../history/historyEntry.js';
 import type { SupervisionRecord } from './accountStore.js';
 
 /** The file format version this code writes. Older versions are migrated at open (see `migrations.ts`). */
@@ -54,6 +55,7 @@ export const supervisionRecordSchema = z.strictObject({
   restartHistory: z.array(z.number()),
   restarts: z.number().int().nonnegative(),
   lastError: errorInfoSchema.optional(),
+  history: z.array(historyEntrySchema).optional(),
 });
 
 // Compile-time guard: the schema and the interface must describe the same record.

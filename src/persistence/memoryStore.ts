@@ -2,7 +2,7 @@ import type { Account } from '../account.js';
 import type { AccountStore, SupervisionRecord } from './accountStore.js';
 
 /**
- * An `AccountStore` in memory: the default when no store is given, and the reference the other
+ * An `AccountStore` in memory (the default store is the lowdb file, not this): the reference the other
  * stores' tests compare against. Nothing survives the process.
  *
  * Records are copied in and out, so a caller mutating an object it passed or got back changes nothing stored.

@@ -13,7 +13,7 @@ export interface StatusChange {
  *
  * The store's context holds a `Map` that transitions update in place and a `version` that every
  * change bumps: an immutable copy of 100,000 statuses per change would make every account's
- * start cost O(N), the trap the cost table of xstate-facts.md measures for snapshots. Readers treat the
+ * start cost O(N), the trap the cost table of docs/xstate-facts.md measures for snapshots. Readers treat the
  * map as read-only and use `version` to notice change.
  */
 export function createStatusModel() {

@@ -8,7 +8,7 @@ import type { StatusModel } from './statusBoard.js';
 /**
  * Writes account statuses to the read model and tells per-account watchers (`waitFor`). It runs
  * inside the root machine's actions, so a throwing listener of the read model is caught and
- * logged: an action that throws would stop the root (xstate-facts.md, fact 5).
+ * logged: an action that throws would stop the root (docs/xstate-facts.md, fact 5).
  *
  * @example
  * ```ts

@@ -6,6 +6,7 @@ import type { accountTaskMachine, AccountTaskOutput, TaskEndReason } from '../ma
 import type { TimerHandle } from '../clock/clock.js';
 import type { RestartMemory } from './decideRestart.js';
 import type { RestartPolicy } from './restartPolicy.js';
+import type { HistoryRing } from '../history/historyRing.js';
 
 /** The live task of an account: one incarnation, from spawn until `cleaned`. */
 export interface LiveTask {
@@ -71,6 +72,8 @@ export class AccountSlot {
   lastError: TaskError | undefined;
   lastEnd: TaskEndReason | undefined;
   report: Record<string, unknown> | undefined;
+  /** The flight recorder's ring, made on the first entry (see `FlightRecorder`). */
+  history: HistoryRing | undefined;
 
   constructor(account: Account, policy: RestartPolicy) {
     this.id = account.id;

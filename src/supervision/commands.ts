@@ -6,13 +6,15 @@ import type { KeyedQueue } from './keyedQueue.js';
 import type { RootLink } from './rootLink.js';
 import type { AccountOps } from './runtime.js';
 import type { StoreHandle } from './storeHandle.js';
+import type { HistoryCommand } from '../history/historyEntry.js';
 
 /*
  * The account commands. Each runs in the account's queue, so commands for one account apply in
  * the order received and a command that needs the old task gone waits until it is `cleaned`. Each
  * validates before it touches anything (bad input changes nothing) and persists before it
  * resolves; if the store refuses, the command rejects and the account keeps (or gets back) what
- * the store holds. A command reads top to bottom: gate, queue, store, account operation.
+ * the store holds. A command reads top to bottom: gate, queue, store, account operation; its
+ * outcome (ok, or the error's code and message) goes to the account's flight recorder.
  */
 
 /** What a command uses, given explicitly. */
@@ -25,7 +27,11 @@ export interface CommandDeps {
 }
 
 /** Persists a new account and starts it if enabled. */
-export async function addAccount(d: CommandDeps, input: unknown): Promise<AccountStatus> {
+export function addAccount(d: CommandDeps, input: unknown): Promise<AccountStatus> {
+  return recorded(d, idOf(input), 'add', () => addAccountNow(d, input));
+}
+
+async function addAccountNow(d: CommandDeps, input: unknown): Promise<AccountStatus> {
   d.gate.assertAccepting();
   const account = parseAccountInput(input);
   return d.queue.run(account.id, async () => {
@@ -37,7 +43,11 @@ export async function addAccount(d: CommandDeps, input: unknown): Promise<Accoun
 }
 
 /** Cancels the old task, waits until it is cleaned, persists the patched account, starts the new one. */
-export async function updateAccount(d: CommandDeps, id: string, patch: unknown): Promise<AccountStatus> {
+export function updateAccount(d: CommandDeps, id: string, patch: unknown): Promise<AccountStatus> {
+  return recorded(d, id, 'update', () => updateAccountNow(d, id, patch));
+}
+
+async function updateAccountNow(d: CommandDeps, id: string, patch: unknown): Promise<AccountStatus> {
   return onAccount(d, id, async (slot) => {
     const next = applyAccountPatch(slot.account, patch);
     await d.accounts.stopTask(slot);
@@ -47,7 +57,11 @@ export async function updateAccount(d: CommandDeps, id: string, patch: unknown):
 }
 
 /** Cancels the task, waits until it is cleaned, deletes the account. */
-export async function removeAccount(d: CommandDeps, id: string): Promise<void> {
+export function removeAccount(d: CommandDeps, id: string): Promise<void> {
+  return recorded(d, id, 'remove', () => removeAccountNow(d, id));
+}
+
+async function removeAccountNow(d: CommandDeps, id: string): Promise<void> {
   return onAccount(d, id, async (slot) => {
     await d.accounts.stopTask(slot);
     await persistOrResume(d, slot, () => d.store.current.delete(id));
@@ -56,7 +70,11 @@ export async function removeAccount(d: CommandDeps, id: string): Promise<void> {
 }
 
 /** Enables and starts a disabled account; an enabled one is left as it is. */
-export async function enableAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+export function enableAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+  return recorded(d, id, 'enable', () => enableAccountNow(d, id));
+}
+
+async function enableAccountNow(d: CommandDeps, id: string): Promise<AccountStatus> {
   return onAccount(d, id, async (slot) => {
     if (slot.enabled) return d.accounts.publish(slot);
     const next = { ...slot.account, enabled: true };
@@ -66,7 +84,11 @@ export async function enableAccount(d: CommandDeps, id: string): Promise<Account
 }
 
 /** Cancels the task, waits until it is cleaned, and persists the account as disabled. */
-export async function disableAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+export function disableAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+  return recorded(d, id, 'disable', () => disableAccountNow(d, id));
+}
+
+async function disableAccountNow(d: CommandDeps, id: string): Promise<AccountStatus> {
   return onAccount(d, id, async (slot) => {
     if (!slot.enabled) return d.accounts.publish(slot);
     const next = { ...slot.account, enabled: false };
@@ -77,12 +99,35 @@ export async function disableAccount(d: CommandDeps, id: string): Promise<Accoun
 }
 
 /** Cancels the task, waits until it is cleaned, and starts a new incarnation; resumes a suspended account. */
-export async function restartAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+export function restartAccount(d: CommandDeps, id: string): Promise<AccountStatus> {
+  return recorded(d, id, 'restart', () => restartAccountNow(d, id));
+}
+
+async function restartAccountNow(d: CommandDeps, id: string): Promise<AccountStatus> {
   return onAccount(d, id, async (slot) => {
     if (!slot.enabled) throw new AccountDisabledError(id);
     await d.accounts.stopTask(slot);
     return d.accounts.freshStart(slot);
   });
+}
+
+/** Runs a command and records its outcome in the account's history (when the account exists then). */
+function recorded<T>(d: CommandDeps, id: string | undefined, command: HistoryCommand, run: () => Promise<T>): Promise<T> {
+  return run().then(
+    (value) => {
+      if (id !== undefined) d.accounts.recordCommand(id, command);
+      return value;
+    },
+    (error: unknown) => {
+      if (id !== undefined) d.accounts.recordCommand(id, command, error);
+      throw error;
+    },
+  );
+}
+
+function idOf(input: unknown): string | undefined {
+  const id = typeof input === 'object' && input !== null ? (input as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** Runs `fn` in the account's queue with its slot, once every earlier command of the account settled. */

@@ -21,11 +21,22 @@ export interface TaskEnd {
   ranMs: number;
 }
 
+/**
+ * Where the restart intensity stood when it was exceeded: `restartsInWindow` restarts were already
+ * made within the last `withinMs`, and one more would exceed `maxRestarts`.
+ */
+export interface IntensityExceeded {
+  restartsInWindow: number;
+  maxRestarts: number;
+  withinMs: number;
+}
+
 /** The supervisor's answer, one machine event each. */
 export type RestartDecision =
   | { type: 'RESTART_SCHEDULED'; delayMs: number; attempt: number; history: number[] }
-  | { type: 'SUSPENDED'; cause: 'intensity' | 'nonRetryable' }
-  | { type: 'ESCALATED' }
+  | ({ type: 'SUSPENDED'; cause: 'intensity' } & IntensityExceeded)
+  | { type: 'SUSPENDED'; cause: 'nonRetryable' }
+  | ({ type: 'ESCALATED' } & IntensityExceeded)
   | { type: 'TASK_FINISHED' };
 
 /**
@@ -56,7 +67,8 @@ export function decideRestart(
   }
   const intensity = checkIntensity(memory.history, policy.intensity, now);
   if (!intensity.allowed) {
-    return policy.onIntensityExceeded === 'escalate' ? { type: 'ESCALATED' } : { type: 'SUSPENDED', cause: 'intensity' };
+    const exceeded: IntensityExceeded = { restartsInWindow: intensity.history.length, ...policy.intensity };
+    return policy.onIntensityExceeded === 'escalate' ? { type: 'ESCALATED', ...exceeded } : { type: 'SUSPENDED', cause: 'intensity', ...exceeded };
   }
   const stable = end.ranMs >= policy.resetAfterMs;
   const attempt = stable ? 0 : memory.attempt;

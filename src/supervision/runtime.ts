@@ -29,6 +29,10 @@ import { ShutdownTally } from './shutdownTally.js';
 import { publicError } from './statusOf.js';
 import type { StoreHandle } from './storeHandle.js';
 import { restoreSupervision, SupervisionRecords } from './supervisionRecords.js';
+import { FlightRecorder, type HistoryLimits } from './flightRecorder.js';
+import type { HistoryCommand, HistoryEntry } from '../history/historyEntry.js';
+import { taskTransitionEvent } from '../machines/taskTransitionEvent.js';
+import type { AccountTaskContext } from '../machines/accountTask.js';
 
 /** What the runtime is built from; `createSupervisor()` fills it in from its options. */
 export interface RuntimeOptions {
@@ -46,6 +50,8 @@ export interface RuntimeOptions {
   /** The runner every task's `ctx.jobs` submits to, and the limits of each task's scope. */
   jobs: JobRunner;
   jobLimits: ScopeLimits;
+  /** Per-account flight recorder limits (`history` option). */
+  history: HistoryLimits;
 }
 
 /**
@@ -70,6 +76,8 @@ export interface AccountOps {
   /** Forgets a removed account: its slot and its status. The task must be stopped already. */
   dropSlot(slot: AccountSlot): void;
   publish(slot: AccountSlot): AccountStatus;
+  /** Records a command's outcome in the account's history (if the account exists); a successful one is saved with the supervision record. */
+  recordCommand(id: string, command: HistoryCommand, error?: unknown): void;
 }
 
 /**
@@ -90,6 +98,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   readonly #records: SupervisionRecords;
   readonly #publisher: StatusPublisher;
   readonly #tally = new ShutdownTally();
+  readonly #recorder: FlightRecorder;
 
   constructor(options: RuntimeOptions, root: RootLink, queue: KeyedQueue) {
     this.#o = options;
@@ -97,7 +106,8 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     this.#queue = queue;
     this.#log = supervisorLogger(options.logger);
     this.#leaks = new LeakTracker(this.#log);
-    this.#records = new SupervisionRecords(options.store, this.#log);
+    this.#recorder = new FlightRecorder(options.history, options.clock);
+    this.#records = new SupervisionRecords(options.store, this.#log, (slot) => this.#recorder.persisted(slot));
     this.#publisher = new StatusPublisher(options.status, options.clock, this.#log, (id) => this.#leaks.has(id));
   }
 
@@ -152,6 +162,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     const slot = new AccountSlot(account, resolveRestartPolicy(this.#o.policy, account.restart));
     this.#slots.set(account.id, slot);
     restoreSupervision(slot, record);
+    this.#recorder.restore(slot, record?.history);
     this.#startTask(slot);
     return this.publish(slot);
   }
@@ -186,7 +197,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (!task) return;
     task.commanded = true;
     // Never send to a task that already stopped: the development build warns, and the runtime
-    // holds refs of live tasks only (xstate-facts.md, fact 4).
+    // holds refs of live tasks only (docs/xstate-facts.md, fact 4).
     if (task.actor.getSnapshot().status === 'active') task.actor.send({ type: 'CANCEL' });
     await task.ended;
   }
@@ -199,6 +210,21 @@ export class Runtime implements SupervisorRuntime, AccountOps {
 
   publish(slot: AccountSlot): AccountStatus {
     return this.#publisher.publish(slot);
+  }
+
+  recordCommand(id: string, command: HistoryCommand, error?: unknown): void {
+    const slot = this.#slots.get(id);
+    if (!slot || !this.#recorder.enabled) return;
+    this.#recorder.record(slot, { kind: 'command', command, outcome: error === undefined ? 'ok' : 'failed', ...(error === undefined ? {} : { error: errorInfo(error) }) });
+    // A rejected command changes nothing in the store; its entry is saved with the next change.
+    if (error === undefined) this.#records.save(slot);
+  }
+
+  /** The account's flight recorder, oldest entry first. Unknown id → `AccountNotFoundError`. */
+  history(id: string): HistoryEntry[] {
+    const slot = this.#slots.get(id);
+    if (!slot) throw new AccountNotFoundError(id);
+    return this.#recorder.entries(slot);
   }
 
   // ── tasks ────────────────────────────────────────────────────────────────────────────────
@@ -219,6 +245,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (slot.incarnation > 1) this.#log.info({ accountId: slot.id, incarnation: slot.incarnation }, `account ${slot.id}: starting incarnation ${slot.incarnation}`);
     const task = this.#spawnTask(slot);
     slot.started(task);
+    this.#recorder.record(slot, { kind: 'transition', incarnation: slot.incarnation, from: null, to: 'loading', event: 'start' });
     task.actor.start();
   }
 
@@ -257,7 +284,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       resolveEnded(output);
     };
     actor.subscribe({
-      next: (snapshot) => this.#onTaskState(slot, task, snapshot.value, snapshot.context.error),
+      next: (snapshot) => this.#onTaskState(slot, task, snapshot.value, snapshot.context),
       complete: () => finish(actor.getSnapshot().output ?? brokenOutput(slot, task, 'task ended without output', o.clock.now())),
       error: (err) => finish(brokenOutput(slot, task, err, o.clock.now())),
     });
@@ -272,11 +299,18 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     return checked.account;
   }
 
-  #onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state'], error: TaskError | undefined): void {
+  #onTaskState(slot: AccountSlot, task: LiveTask, value: LiveTask['state'], context: AccountTaskContext): void {
     if (slot.task !== task || task.state === value) return;
+    const from = task.state;
     task.state = value;
+    const incarnation = slot.incarnation;
+    this.#recorder.record(slot, { kind: 'transition', incarnation, from, to: value, event: taskTransitionEvent(from, value, context) });
     if (value === 'running') task.runningSince = this.#o.clock.now();
-    if (value === 'failed' && error) slot.lastError = error;
+    const error = context.error;
+    if (value === 'failed' && error) {
+      slot.lastError = error;
+      this.#recordError(slot, incarnation, error);
+    }
     if (value !== 'cleaned') this.publish(slot);
   }
 
@@ -290,6 +324,8 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (slot.task !== task) return;
     slot.stopped();
     slot.lastEnd = output.reason;
+    // An error first seen here (a crashed task) was not recorded when the task entered `failed`.
+    if (output.error && output.error !== slot.lastError) this.#recordError(slot, output.incarnation, output.error);
     if (output.error) slot.lastError = output.error;
     if (task.handle.alive) this.#trackLeak(slot, task);
     if (task.inShutdown) this.#tally.countEnd(output, task.handle.alive);
@@ -297,6 +333,10 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (task.commanded || !this.#root.supervising) return;
     const ranMs = task.runningSince === undefined ? 0 : output.endedAt - task.runningSince;
     this.#root.report({ type: 'TASK_ENDED', accountId: slot.id, incarnation: output.incarnation, output, ranMs });
+  }
+
+  #recordError(slot: AccountSlot, incarnation: number, error: TaskError): void {
+    this.#recorder.record(slot, { kind: 'error', incarnation, ...publicError(error) });
   }
 
   #trackLeak(slot: AccountSlot, task: LiveTask): void {
@@ -314,9 +354,10 @@ export class Runtime implements SupervisorRuntime, AccountOps {
 
   decide(event: TaskEndedEvent): SupervisionEvent {
     const slot = this.#slots.get(event.accountId);
-    const base = { accountId: event.accountId, incarnation: event.incarnation, ...(event.output.error ? { error: event.output.error } : {}) };
+    const { reason, error } = event.output;
+    const base = { accountId: event.accountId, incarnation: event.incarnation, reason, ...(error ? { error: publicError(error) } : {}) };
     if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return { type: 'TASK_FINISHED', ...base };
-    const end = { reason: event.output.reason, ranMs: event.ranMs, ...(event.output.error ? { error: event.output.error } : {}) };
+    const end = { reason, ranMs: event.ranMs, ...(error ? { error } : {}) };
     try {
       return { ...decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random), ...base };
     } catch (err) {
@@ -335,6 +376,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     const at = clock.now() + event.delayMs;
     const timer = clock.setTimeout(() => this.#fireRestart(slot, timer), event.delayMs);
     slot.backingOff(timer, at);
+    this.#recorder.record(slot, { kind: 'restartScheduled', incarnation: event.incarnation, delayMs: event.delayMs, attempt: event.attempt, restartAt: at });
     this.#log.info({ accountId: slot.id, delayMs: event.delayMs, attempt: event.attempt }, `account ${slot.id}: restart in ${event.delayMs} ms`);
     this.publish(slot);
     this.#records.save(slot);
@@ -357,6 +399,8 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (!slot || slot.run.kind === 'removed') return;
     const error = event.error ?? { message: 'task ended' };
     slot.suspend({ at: this.#o.clock.now(), cause: event.cause, error });
+    const { type: _type, accountId: _id, reason: _reason, error: _error, ...details } = event;
+    this.#recorder.record(slot, { kind: 'suspended', ...details, error: publicError(error) });
     const why = event.cause === 'intensity'
       ? `needed more than ${slot.policy.intensity.maxRestarts} restarts within ${slot.policy.intensity.withinMs} ms`
       : 'failed with a non-retryable error';
@@ -367,13 +411,19 @@ export class Runtime implements SupervisorRuntime, AccountOps {
 
   /** Nothing to carry out: the account's status was published when its task ended. */
   finish(event: SupervisionEvent): void {
+    const slot = this.#slots.get(event.accountId);
+    if (slot && slot.incarnation === event.incarnation) this.#recorder.record(slot, { kind: 'finished', incarnation: event.incarnation, reason: event.reason ?? 'failed' });
     this.#log.debug({ accountId: event.accountId, incarnation: event.incarnation }, `account ${event.accountId}: ended, no restart`);
   }
 
-  escalate(event: SupervisionEvent): EscalationError {
+  escalate(event: SupervisionEvent & { type: 'ESCALATED' }): EscalationError {
     const slot = this.#slots.get(event.accountId);
-    const { maxRestarts, withinMs } = slot?.policy.intensity ?? this.#o.policy.intensity;
+    const { maxRestarts, withinMs } = event;
     const error = new EscalationError(event.accountId, maxRestarts, withinMs);
+    if (slot) {
+      this.#recorder.record(slot, { kind: 'escalated', incarnation: event.incarnation, restartsInWindow: event.restartsInWindow, maxRestarts, withinMs, ...(event.error ? { error: event.error } : {}) });
+      this.#records.save(slot);
+    }
     this.#log.fatal({ accountId: event.accountId, err: event.error }, error.message);
     return error;
   }
@@ -402,6 +452,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       const task = slot.task;
       if (!task) continue;
       slot.stopped();
+      this.#recorder.record(slot, { kind: 'transition', incarnation: slot.incarnation, from: task.state, to: 'cleaned', event: 'shutdown deadline' });
       this.#tally.countForced();
       // An actor-logic worker's cleanup may throw; this runs in a root action and must not.
       this.#guard(() => task.handle.abort());
@@ -429,6 +480,14 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   toJSON(): { accounts: number } {
     return { accounts: this.#slots.size };
   }
+}
+
+function errorInfo(error: unknown): { message: string; code?: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? { message: error.message, code } : { message: error.message };
+  }
+  return { message: String(error) };
 }
 
 function brokenOutput(slot: AccountSlot, task: LiveTask, err: unknown, now: number): AccountTaskOutput {

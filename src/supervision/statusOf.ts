@@ -2,8 +2,14 @@ import type { AccountStatus } from '../account.js';
 import type { TaskError } from '../worker/describeError.js';
 import type { AccountSlot } from './accountSlot.js';
 
+/** The part of an error a status, an API, a persisted record or an inspection event shows. */
+export interface PublicError {
+  message: string;
+  code?: string;
+}
+
 /** The part of an error a status, an API or a persisted record shows: no stack. */
-export function publicError(error: TaskError): { message: string; code?: string } {
+export function publicError(error: TaskError): PublicError {
   return error.code === undefined ? { message: error.message } : { message: error.message, code: error.code };
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SupervisionRecord } from '../persistence/accountStore.js';
+import type { HistoryEntry } from '../history/historyEntry.js';
 import type { AccountSlot } from './accountSlot.js';
 import { publicError } from './statusOf.js';
 import type { StoreHandle } from './storeHandle.js';
@@ -10,14 +11,15 @@ import type { StoreHandle } from './storeHandle.js';
  * again at `loading`), and the root's snapshot holds no per-account data by design.
  */
 
-/** What the store keeps of a slot's supervision: restart window, count, suspension, last error. */
-export function recordOf(slot: AccountSlot): SupervisionRecord {
+/** What the store keeps of a slot's supervision: restart window, count, suspension, last error, the newest history. */
+export function recordOf(slot: AccountSlot, history?: HistoryEntry[]): SupervisionRecord {
   const suspended = slot.run.kind === 'suspended' ? slot.run : undefined;
   return {
     restartHistory: [...slot.memory.history],
     restarts: slot.restarts,
     ...(suspended ? { suspended: { at: suspended.at, cause: suspended.cause, error: publicError(suspended.error) } } : {}),
     ...(slot.lastError ? { lastError: publicError(slot.lastError) } : {}),
+    ...(history ? { history } : {}),
   };
 }
 
@@ -45,15 +47,17 @@ export class SupervisionRecords {
   readonly #pending = new Set<Promise<void>>();
   readonly #store: StoreHandle;
   readonly #log: Logger;
+  readonly #historyOf: (slot: AccountSlot) => HistoryEntry[] | undefined;
 
-  constructor(store: StoreHandle, log: Logger) {
+  constructor(store: StoreHandle, log: Logger, historyOf: (slot: AccountSlot) => HistoryEntry[] | undefined) {
     this.#store = store;
     this.#log = log;
+    this.#historyOf = historyOf;
   }
 
   save(slot: AccountSlot): void {
     const id = slot.id;
-    const record = recordOf(slot);
+    const record = recordOf(slot, this.#historyOf(slot));
     const write = Promise.resolve()
       .then(() => this.#store.current.saveSupervision(id, record))
       .catch((err: unknown) => {

@@ -9,7 +9,7 @@ import type { JobFn, JobHandle, JobStatus, SubmitOptions } from '../jobs/types.j
  * ```ts
  * const worker: Worker = async ({ jobs, signal }) => {
  *   jobs.submit('refresh-token', (jobSignal) => refreshToken(jobSignal), { timeoutMs: 5_000 });
- *   …
+ *   await once(signal, 'abort');
  * };
  * ```
  */

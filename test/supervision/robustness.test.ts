@@ -36,7 +36,8 @@ describe('robustness', () => {
     await disabling;
     cw.instances('a').forEach((i) => i.resolve());
     await reloading;
-    expect(sup.status('a')).toMatchObject({ state: 'disabled', enabled: false });
+    // The leaked worker settles a few microtasks after resolve(): wait for that, not for a turn count.
+    expect(await sup.waitFor('a', (s) => !s.leaked)).toMatchObject({ state: 'disabled', enabled: false });
     expect(cw.instances('a')).toHaveLength(1);
     await sup.shutdown();
   });
