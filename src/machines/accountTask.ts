@@ -72,7 +72,7 @@ export type AccountTaskEvent =
   | { type: 'SETTLED' };
 
 /** What the task tells its worker bridge: start the worker (`running`), or await its settling (`cancelling`, `failed`). */
-export type WorkerBridgeCommand = { type: 'RUN' } | { type: 'SETTLE' };
+type WorkerBridgeCommand = { type: 'RUN' } | { type: 'SETTLE' };
 
 /**
  * The task's one child actor, for its whole life: it loads the account at once, calls the worker
