@@ -1,4 +1,3 @@
-import { machineDefinition } from '../inspect/definitions.js';
 import { accountTaskMachine } from '../machines/accountTask.js';
 
 /** One state of the dashboard's lifecycle chart: a task state, or one the supervisor adds around the task. */
@@ -62,7 +61,9 @@ const SLOT_TRANSITIONS: readonly ChartTransition[] = [
  * ```
  */
 export function lifecycleChart(): LifecycleChart {
-  const root = machineDefinition(accountTaskMachine) as unknown as NodeJson;
+  // The machine's state-node JSON (keys, transitions with their targets and delays), not the
+  // config that `statevisor machines --json` prints for createMachine().
+  const root = JSON.parse(JSON.stringify(accountTaskMachine.toJSON())) as NodeJson;
   const nodes = Object.values(root.states ?? {});
   const keyOf = (target: string) => target.replace(/^#[^.]*\./, '').split('.')[0] ?? target;
   const transitions: ChartTransition[] = [];
