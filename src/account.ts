@@ -64,6 +64,8 @@ export interface AccountStatus {
   leaked?: boolean;
   lastError?: { message: string; code?: string };
   nextRestartAt?: number;
+  /** The start waits for admission (the `admission` option); `state` is `loading` meanwhile. */
+  waitingForAdmission?: boolean;
   /** While `suspended`: the restart intensity was exceeded, or the worker failed with `retryable: false`. */
   suspendedBecause?: 'intensity' | 'nonRetryable';
   /** The last details the worker gave through `report()`, merged. */

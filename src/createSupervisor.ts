@@ -19,6 +19,7 @@ import { RootLink } from './supervision/rootLink.js';
 import { StoreHandle } from './supervision/storeHandle.js';
 import type { HistoryLimits } from './supervision/flightRecorder.js';
 import type { HistoryEntry } from './history/historyEntry.js';
+import { createAdmission } from './admission/admission.js';
 import { DEFAULT_RESTART_POLICY, resolveRestartPolicy } from './supervision/restartPolicy.js';
 import { reloadAccounts, type ReloadResult } from './supervision/reload.js';
 import { Runtime } from './supervision/runtime.js';
@@ -112,6 +113,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       jobs,
       jobLimits: perAccount ?? SUPERVISOR_DEFAULTS.jobsPerAccount,
       history: historyLimits(options.history),
+      admission: options.admission ? createAdmission({ ...options.admission, clock }) : undefined,
     },
     root,
     queue,

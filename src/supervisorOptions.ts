@@ -66,6 +66,13 @@ export interface SupervisorOptions {
    * `size: 0` turns it off. Default `{ size: 200, persisted: 20 }`.
    */
   history?: { size?: number; persisted?: number };
+  /**
+   * A fleet-wide limit on task starts (first starts, restarts, commands, reloads): on average
+   * `startsPerSecond`, at most `burst` at once, at most `maxStarting` in `loading`. A start that
+   * waits shows `state: 'loading', waitingForAdmission: true`; a disable or remove cancels it, and
+   * shutdown drops every waiting start. Default: none (start at once).
+   */
+  admission?: { startsPerSecond: number; burst?: number; maxStarting?: number };
 }
 
 /** Every default of {@link SupervisorOptions}, in one place. */

@@ -7,6 +7,7 @@ import type { TimerHandle } from '../clock/clock.js';
 import type { RestartMemory } from './decideRestart.js';
 import type { RestartPolicy } from './restartPolicy.js';
 import type { HistoryRing } from '../history/historyRing.js';
+import type { AdmissionRequest, AdmissionTicket } from '../admission/admission.js';
 
 /** The live task of an account: one incarnation, from spawn until `cleaned`. */
 export interface LiveTask {
@@ -21,6 +22,8 @@ export interface LiveTask {
   inShutdown: boolean;
   /** Resolves with the task's output once it is `cleaned`; never rejects. */
   readonly ended: Promise<AccountTaskOutput>;
+  /** The admission ticket of this start, released when the task leaves `loading`. */
+  readonly ticket: AdmissionTicket | undefined;
 }
 
 /** Why an account is suspended. */
@@ -38,6 +41,7 @@ export interface Suspension {
  * restart" or "removed but restarting" cannot be written down.
  *
  * - `idle`: nothing alive and nothing owed (never started, ended for good, disabled, stopped by shutdown).
+ * - `admitting`: a start waits for admission (the `admission` option); it shows as `loading`.
  * - `live`: a task (one incarnation) runs, from spawn until it is `cleaned`.
  * - `backoff`: the task ended on its own and a restart is scheduled at `at`.
  * - `awaitingLeak`: a start is owed once the account's leaked worker settles (`onLeak: 'wait'`).
@@ -46,6 +50,7 @@ export interface Suspension {
  */
 export type SlotRun =
   | { readonly kind: 'idle' }
+  | { readonly kind: 'admitting'; readonly request: AdmissionRequest }
   | { readonly kind: 'live'; readonly task: LiveTask }
   | { readonly kind: 'backoff'; readonly timer: TimerHandle; readonly at: number }
   | { readonly kind: 'awaitingLeak' }
@@ -105,7 +110,12 @@ export class AccountSlot {
 
   // Each transition below names the run it leaves; the runtime checks `run.kind` before calling.
 
-  /** idle | backoff | awaitingLeak → live. */
+  /** idle → admitting. */
+  admitting(request: AdmissionRequest): void {
+    this.#run = { kind: 'admitting', request };
+  }
+
+  /** idle | admitting → live. */
   started(task: LiveTask): void {
     this.#run = { kind: 'live', task };
   }
@@ -145,6 +155,7 @@ export class AccountSlot {
   state(leaked: boolean): AccountState {
     const run = this.#run;
     if (run.kind === 'live') return run.task.state;
+    if (run.kind === 'admitting') return 'loading';
     if (leaked) return 'cancelling';
     if (!this.enabled) return 'disabled';
     switch (run.kind) {

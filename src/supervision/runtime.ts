@@ -30,6 +30,7 @@ import { publicError } from './statusOf.js';
 import type { StoreHandle } from './storeHandle.js';
 import { restoreSupervision, SupervisionRecords } from './supervisionRecords.js';
 import { FlightRecorder, type HistoryLimits } from './flightRecorder.js';
+import type { Admission, AdmissionTicket } from '../admission/admission.js';
 import type { HistoryCommand, HistoryEntry } from '../history/historyEntry.js';
 import { taskTransitionEvent } from '../machines/taskTransitionEvent.js';
 import type { AccountTaskContext } from '../machines/accountTask.js';
@@ -52,6 +53,8 @@ export interface RuntimeOptions {
   jobLimits: ScopeLimits;
   /** Per-account flight recorder limits (`history` option). */
   history: HistoryLimits;
+  /** The fleet-wide start limiter (`admission` option); none = start at once. */
+  admission: Admission | undefined;
 }
 
 /**
@@ -232,7 +235,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   /** Starts a new incarnation if the account should run and nothing of it is alive. */
   #startTask(slot: AccountSlot): void {
     const kind = slot.run.kind;
-    if (!this.#root.supervising || kind === 'live' || kind === 'suspended' || kind === 'removed' || !slot.enabled) return;
+    if (!this.#root.supervising || kind === 'live' || kind === 'admitting' || kind === 'suspended' || kind === 'removed' || !slot.enabled) return;
     if (this.#leaks.has(slot.id) && slot.policy.onLeak === 'wait') {
       this.#cancelPending(slot);
       slot.awaitingLeak();
@@ -240,23 +243,46 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       return;
     }
     this.#cancelPending(slot);
+    const admission = this.#o.admission;
+    if (!admission) return this.#launch(slot, undefined);
+    let admittedAtOnce: AdmissionTicket | undefined;
+    const request = admission.request(slot.id, (ticket) => {
+      if (slot.run.kind === 'admitting' && slot.run.request === request) this.detach(this.#queue.run(slot.id, () => this.#admitted(slot, ticket)));
+      else admittedAtOnce = ticket;
+    });
+    if (admittedAtOnce) return this.#launch(slot, admittedAtOnce);
+    slot.admitting(request);
+    this.publish(slot);
+  }
+
+  /** Admission let a waiting start through (in the account's queue, so no command is mid-way). */
+  #admitted(slot: AccountSlot, ticket: AdmissionTicket): void {
+    if (slot.run.kind !== 'admitting' || !this.#root.supervising) return ticket.release();
+    slot.stopped();
+    this.#launch(slot, ticket);
+    this.publish(slot);
+  }
+
+  /** Spawns and starts a new incarnation. */
+  #launch(slot: AccountSlot, ticket: AdmissionTicket | undefined): void {
     slot.report = undefined;
     slot.incarnation += 1;
     if (slot.incarnation > 1) this.#log.info({ accountId: slot.id, incarnation: slot.incarnation }, `account ${slot.id}: starting incarnation ${slot.incarnation}`);
-    const task = this.#spawnTask(slot);
+    const task = this.#spawnTask(slot, ticket);
     slot.started(task);
     this.#recorder.record(slot, { kind: 'transition', incarnation: slot.incarnation, from: null, to: 'loading', event: 'start' });
     task.actor.start();
   }
 
-  /** A scheduled restart or an owed start is called off (the account goes back to `idle`). */
+  /** A scheduled restart, a start waiting for admission or an owed start is called off (the account goes back to `idle`). */
   #cancelPending(slot: AccountSlot): void {
     const run = slot.run;
     if (run.kind === 'backoff') this.#o.clock.clearTimeout(run.timer);
-    if (run.kind === 'backoff' || run.kind === 'awaitingLeak') slot.stopped();
+    if (run.kind === 'admitting') run.request.cancel();
+    if (run.kind === 'backoff' || run.kind === 'awaitingLeak' || run.kind === 'admitting') slot.stopped();
   }
 
-  #spawnTask(slot: AccountSlot): LiveTask {
+  #spawnTask(slot: AccountSlot, ticket: AdmissionTicket | undefined): LiveTask {
     const { id, incarnation } = slot;
     const o = this.#o;
     const handle: WorkerHandle = new WorkerHandle({
@@ -278,7 +304,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     });
     let resolveEnded!: (output: AccountTaskOutput) => void;
     const ended = new Promise<AccountTaskOutput>((resolve) => (resolveEnded = resolve));
-    const task: LiveTask = { actor, handle, state: 'loading', runningSince: undefined, commanded: false, inShutdown: false, ended };
+    const task: LiveTask = { actor, handle, state: 'loading', runningSince: undefined, commanded: false, inShutdown: false, ended, ticket };
     const finish = (output: AccountTaskOutput) => {
       this.#onTaskEnded(slot, task, output);
       resolveEnded(output);
@@ -303,6 +329,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (slot.task !== task || task.state === value) return;
     const from = task.state;
     task.state = value;
+    if (from === 'loading') task.ticket?.release();
     const incarnation = slot.incarnation;
     this.#recorder.record(slot, { kind: 'transition', incarnation, from, to: value, event: taskTransitionEvent(from, value, context) });
     if (value === 'running') task.runningSince = this.#o.clock.now();
@@ -321,6 +348,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   }
 
   #onTaskEnded(slot: AccountSlot, task: LiveTask, output: AccountTaskOutput): void {
+    task.ticket?.release();
     if (slot.task !== task) return;
     slot.stopped();
     slot.lastEnd = output.reason;
@@ -432,6 +460,9 @@ export class Runtime implements SupervisorRuntime, AccountOps {
 
   stopAccepting(): void {
     this.#tally.begin(this.#o.clock.now(), this.#leaks.handles());
+    // Shutdown never waits for admission: waiting starts are dropped (and counted there).
+    const dropped = this.#o.admission?.drop() ?? 0;
+    if (dropped > 0) this.#log.info({ dropped }, `${dropped} starts waiting for admission were dropped by the shutdown`);
     for (const slot of this.#slots.values()) {
       this.#cancelPending(slot);
       const task = slot.task;
@@ -452,6 +483,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       const task = slot.task;
       if (!task) continue;
       slot.stopped();
+      task.ticket?.release();
       this.#recorder.record(slot, { kind: 'transition', incarnation: slot.incarnation, from: task.state, to: 'cleaned', event: 'shutdown deadline' });
       this.#tally.countForced();
       // An actor-logic worker's cleanup may throw; this runs in a root action and must not.

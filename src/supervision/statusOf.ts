@@ -31,6 +31,7 @@ export function statusOf(slot: AccountSlot, leaked: boolean, now: number, previo
   if (slot.lastError) status.lastError = publicError(slot.lastError);
   const run = slot.run;
   if (run.kind === 'backoff' && state === 'backoff') status.nextRestartAt = run.at;
+  if (run.kind === 'admitting') status.waitingForAdmission = true;
   if (run.kind === 'suspended' && state === 'suspended') status.suspendedBecause = run.cause;
   if (slot.report) status.report = slot.report;
   return status;
