@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { JobEngine } from './engine.js';
 import { JobCancelledError, JobTimeoutError, type CancelReason } from './errors.js';
 import type { JobLogger } from './logger.js';
@@ -38,6 +38,8 @@ export interface GatherOptions {
   logger?: JobLogger;
   /** Uniform numbers in [0, 1) for the jitter; injectable for tests. Default `Math.random`. */
   random?: () => number;
+  /** The jitter delays, the global deadline and every task timeout run on it. Default: real time. */
+  clock?: Clock;
 }
 
 /**
@@ -60,6 +62,7 @@ interface ResolvedGather {
   globalTimeoutMs: number;
   jitterMs: number;
   random: () => number;
+  clock: Clock;
 }
 
 /**
@@ -94,6 +97,7 @@ export async function gather<A, R>(
       abandonAfterMs: options.abandonAfterMs,
       retainFinished: { count: 0 },
       logger: options.logger,
+      clock: o.clock,
     }),
   );
   const signal = options.signal;
@@ -106,13 +110,13 @@ export async function gather<A, R>(
   const stop = (reason: CancelReason): void => {
     for (let i = 0; i < handles.length; i++) engine.cancel(engine.root, taskId(i), reason);
   };
-  const timer = o.globalTimeoutMs === Infinity ? undefined : setTimeout(stop, o.globalTimeoutMs, 'deadline');
+  const timer = o.globalTimeoutMs === Infinity ? undefined : o.clock.setTimeout(() => stop('deadline'), o.globalTimeoutMs);
   const onAbort = (): void => stop('signal');
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await settledAll; // bounded: every task ends by its timeout, or at the deadline / abort
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) o.clock.clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
   return results;
@@ -126,6 +130,7 @@ function resolveGatherOptions(options: GatherOptions): ResolvedGather {
     globalTimeoutMs: durationMs('globalTimeoutMs', options.globalTimeoutMs ?? d.globalTimeoutMs),
     jitterMs: nonNegativeMs('jitterMs', options.jitterMs ?? d.jitterMs),
     random: options.random ?? Math.random,
+    clock: options.clock ?? systemClock,
   };
 }
 
@@ -139,7 +144,7 @@ function submitTask<A, R>(
   const delay = o.jitterMs > 0 ? o.random() * o.jitterMs : 0;
   const timeoutMs = o.taskTimeoutMs === Infinity ? Infinity : Math.min(MAX_TIMER_MS, o.taskTimeoutMs + delay);
   const task = async (signal: AbortSignal): Promise<R> => {
-    if (delay > 0) await sleep(delay, undefined, { signal });
+    if (delay > 0) await sleep(o.clock, delay, signal);
     return fn(args, signal);
   };
   return engine.submit(engine.root, taskId(index), task, { timeoutMs });
@@ -174,4 +179,20 @@ function classify<R>(handle: JobHandle<R>, error: unknown, taskTimeoutMs: number
 /** The job id of input `index`, as it appears in error messages. */
 function taskId(index: number): string {
   return `gather task ${index}`;
+}
+
+/** Waits `ms` of `clock` time; rejects with the signal's reason if it aborts first (clearing the timer). */
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { createJobRunner, memoryStore, type Supervisor } from '../../src/index.js';
+import { createJobRunner, gather, memoryStore, type Supervisor } from '../../src/index.js';
 import { systemClock } from '../../src/clock/index.js';
 import { Heartbeat } from '../../src/sessions/heartbeat.js';
 import { ThrottledReporter } from '../../src/sessions/reporter.js';
@@ -80,6 +80,31 @@ describe('the job runner on a SimulatedClock', () => {
     const shut = runner.shutdown({ timeoutMs: 1_000 });
     clock.increment(1_000);
     expect(await shut).toMatchObject({ abandoned: 0 });
+  });
+});
+
+describe('gather() on a SimulatedClock', () => {
+  it('jitters and cuts at the global deadline in clock time', async () => {
+    const clock = new SimulatedClock();
+    const started: number[] = [];
+    const never = (n: number, signal: AbortSignal) =>
+      new Promise<number>((_, reject) => {
+        started.push(clock.now());
+        signal.addEventListener('abort', () => reject(signal.reason as Error));
+        void n;
+      });
+    let done = false;
+    const results = gather(never, [1, 2], { clock, jitterMs: 100, random: () => 0.5, globalTimeoutMs: 1_000, logger: silent }).finally(() => (done = true));
+    await delay(5);
+    expect(started).toEqual([]);
+    clock.increment(50);
+    await delay(5);
+    expect(started).toEqual([50, 50]);
+    clock.increment(949);
+    await delay(5);
+    expect(done).toBe(false);
+    clock.increment(1);
+    expect((await results).map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
   });
 });
 
