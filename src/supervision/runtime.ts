@@ -433,10 +433,14 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   stopAccepting(): void {
     this.#tally.begin(this.#o.clock.now(), this.#leaks.handles());
     for (const slot of this.#slots.values()) {
+      const pending = slot.run.kind === 'backoff' || slot.run.kind === 'awaitingLeak';
       this.#cancelPending(slot);
       const task = slot.task;
       if (task) task.inShutdown = true;
-      this.publish(slot);
+      // Only a called-off restart changes a status here; a live task's changes with its CANCEL
+      // (published then). Republishing every slot cost one status publication per account per
+      // shutdown (publications were about 5 % of a shutdown's profile, three per task).
+      if (pending) this.publish(slot);
     }
   }
 
