@@ -150,6 +150,19 @@ export class AdmissionGate {
   }
 
   /**
+   * Takes a turn now if one is free and nobody is waiting (so first come, first served holds);
+   * otherwise `undefined`, and the caller waits with {@link enter}. Lets a start that is not
+   * throttled begin synchronously, as it would without admission control: a command then answers
+   * with the new incarnation already spawned.
+   */
+  tryEnter(): AdmissionTicket | undefined {
+    if (this.#closed || this.#waiting > 0 || this.#starting >= this.#limits.maxStarting) return undefined;
+    const now = this.#clock.now();
+    if (this.#readyAt(now) > now) return undefined;
+    return this.#grant(now);
+  }
+
+  /**
    * Scales the limits to a share of the fleet-wide ones: in cluster mode each of `nodes` live
    * nodes admits `1/nodes` of the rate, the burst and the starting limit (at least 1 each).
    */
@@ -234,19 +247,24 @@ export class AdmissionGate {
     waiter.live = false;
     waiter.detach?.();
     this.#waiting -= 1;
+    waiter.resolve(this.#grant(now));
+  }
+
+  /** Spends a token and a place in the window, and hands out the ticket that holds a starting place. */
+  #grant(now: number): AdmissionTicket {
     this.#tokens -= 1;
     this.#remember(now);
     this.#starting += 1;
     this.#admittedTotal += 1;
     let held = true;
-    waiter.resolve({
+    return {
       release: () => {
         if (!held) return;
         held = false;
         this.#starting -= 1;
         this.#pump();
       },
-    });
+    };
   }
 
   #remember(now: number): void {

@@ -255,8 +255,11 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     }
     this.#cancelPending(slot);
     const gate = this.#o.admission;
-    if (gate) return this.#awaitAdmission(slot, gate);
-    this.#launch(slot, undefined);
+    if (!gate) return this.#launch(slot, undefined);
+    // Not throttled right now: start at once, as without admission control.
+    const ticket = gate.tryEnter();
+    if (ticket) return this.#launch(slot, ticket);
+    this.#awaitAdmission(slot, gate);
   }
 
   /**
@@ -454,7 +457,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     const why = event.cause === 'intensity'
       ? `needed more than ${slot.policy.intensity.maxRestarts} restarts within ${slot.policy.intensity.withinMs} ms`
       : 'failed with a non-retryable error';
-    this.#log.warn({ accountId: slot.id, cause: event.cause, err: publicError(error) }, `account ${slot.id} suspended: it ${why} (${error.message.replace(/\.$/, '')}). Once the cause is fixed, resume it with \`statevisor accounts restart ${slot.id}\`.`);
+    this.#log.warn({ accountId: slot.id, cause: event.cause, err: { ...(slot.lastError?.name ? { name: slot.lastError.name } : {}), ...publicError(error) } }, `account ${slot.id} suspended: it ${why} (${error.message.replace(/\.$/, '')}). Once the cause is fixed, resume it with \`statevisor accounts restart ${slot.id}\`.`);
     this.publish(slot);
     this.#records.save(slot);
   }

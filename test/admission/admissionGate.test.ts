@@ -213,3 +213,23 @@ describe('AdmissionGate', () => {
     expect(() => new AdmissionGate({ startsPerSecond: 5, maxStarting: -1 }, clock)).toThrow(/admission\.maxStarting/);
   });
 });
+
+describe('AdmissionGate.tryEnter', () => {
+  it('takes a free turn at once, but never ahead of a start that is waiting, and counts toward the same window', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 2, burst: 2 }, clock);
+    expect(gate.tryEnter()).toBeDefined();
+    expect(gate.tryEnter()).toBeDefined();
+    expect(gate.tryEnter()).toBeUndefined(); // the window is full
+    const waiting = gate.enter('w');
+    clock.increment(999);
+    // 'w' waits for the window; a turn taken meanwhile would jump the line.
+    expect(gate.tryEnter()).toBeUndefined();
+    clock.increment(1);
+    await expect(waiting).resolves.toBeDefined();
+    // 'w' took the first free turn; the second of this window is free for tryEnter.
+    expect(gate.tryEnter()).toBeDefined();
+    expect(gate.tryEnter()).toBeUndefined();
+    expect(gate.stats()).toMatchObject({ admittedTotal: 4, waiting: 0 });
+  });
+});

@@ -20,27 +20,34 @@ afterEach(async () => {
 it('10,000 real sessions at 500 starts/s register in about 20 s, never more than burst in any second at the simulator', async () => {
   sim = await createSimulator({ port: 0 });
   const simulator = sim;
+  // Every registration is a login the platform sees (a session that failed and came back logs in
+  // again): the window is checked over all of them; "started" is each account's first.
   const registeredAt: number[] = [];
-  simulator.on('registered', () => registeredAt.push(Date.now()));
+  const firstAt = new Map<string, number>();
+  simulator.on('registered', ({ accountId }) => {
+    const now = Date.now();
+    registeredAt.push(now);
+    if (!firstAt.has(accountId)) firstAt.set(accountId, now);
+  });
   const store = memoryStore();
   const N = 10_000;
   for (let i = 0; i < N; i += 1) await store.put({ id: `acct-${i}`, enabled: true, credentials: `tok-${i}`, settings: {} });
   const s = (supervisor = createSupervisor({ logger: silent, store, worker: websocketSession({ url: simulator.url }), admission: { startsPerSecond: 500, burst: 500 }, shutdownTimeoutMs: 30_000 }));
   const began = Date.now();
   await s.start();
-  const deadline = began + 60_000;
-  while (registeredAt.length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  expect(registeredAt).toHaveLength(N);
-  const tookMs = registeredAt[N - 1]! - began;
+  const deadline = began + 90_000;
+  while (firstAt.size < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  expect(firstAt.size).toBe(N);
+  const tookMs = Math.max(...firstAt.values()) - began;
   // 10,000 / 500 = 19 s after the first second's burst; generous on the upper side for a loaded machine.
   expect(tookMs).toBeGreaterThanOrEqual(18_500);
-  expect(tookMs).toBeLessThan(40_000);
+  expect(tookMs).toBeLessThan(45_000);
   let worst = 0;
-  for (let x = 0, y = 0; x < N; x += 1) {
+  for (let x = 0, y = 0; x < registeredAt.length; x += 1) {
     while (registeredAt[x]! - registeredAt[y]! >= 1_000) y += 1;
     worst = Math.max(worst, x - y + 1);
   }
   // Registrations trail admissions by the connect time, which can bunch a few: allow 2 %.
   expect(worst).toBeLessThanOrEqual(510);
   expect(simulator.violations()).toEqual([]);
-}, 120_000);
+}, 150_000);
