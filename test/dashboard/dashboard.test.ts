@@ -198,7 +198,9 @@ describe('dashboard served by the daemon', () => {
     for (const state of ['loading', 'running', 'cancelling', 'failed', 'cleaned', 'backoff', 'suspended', 'disabled']) {
       expect(await page.locator(`[data-testid="statechart"] g.node[data-state="${state}"]`).count()).toBe(1);
     }
-    expect(await page.getByTestId('no-history').textContent()).toBe('No history available.');
+    // The flight recorder (GET …/history): the timeline of this account and the "why" sentence.
+    await expect.poll(() => page.getByTestId('why').textContent(), { timeout: 10_000 }).toContain(DROP_ID);
+    expect(await page.getByTestId('history').textContent()).toContain('running');
     expect(await page.getByTestId('account-report').textContent()).toContain('connected');
 
     await page.locator('button[data-action="disable"]').click();
