@@ -110,8 +110,8 @@ export class AdmissionGate {
   /** Times of the last `burst` admissions, oldest first (a ring). */
   #recent: number[] = [];
   #recentHead = 0;
-  #tokens: number;
-  #refilledAt: number;
+  /** The pace's theoretical arrival time (GCRA); see #readyAt. */
+  #tat: number;
   #starting = 0;
   #waiting = 0;
   #admittedTotal = 0;
@@ -123,8 +123,7 @@ export class AdmissionGate {
     this.#clock = clock;
     this.#base = resolveAdmission(options);
     this.#limits = this.#base;
-    this.#tokens = this.#limits.burst;
-    this.#refilledAt = clock.now();
+    this.#tat = clock.now();
   }
 
   /**
@@ -174,7 +173,6 @@ export class AdmissionGate {
       burst: Math.max(1, Math.floor(burst / n)),
       maxStarting: maxStarting === Number.POSITIVE_INFINITY ? maxStarting : Math.max(1, Math.floor(maxStarting / n)),
     };
-    this.#tokens = Math.min(this.#tokens, this.#limits.burst);
     // Lay the window's ring out oldest first, keeping the newest `burst` times.
     const ordered = [...this.#recent.slice(this.#recentHead), ...this.#recent.slice(0, this.#recentHead)];
     this.#recent = ordered.slice(Math.max(0, ordered.length - this.#limits.burst));
@@ -231,15 +229,23 @@ export class AdmissionGate {
     }
   }
 
-  /** The earliest time a start may be admitted: a token available and room in the one-second window. */
+  /**
+   * The earliest time a start may be admitted: room in the one-second window, and its place in
+   * the pace. The pace is a GCRA (generic cell rate algorithm: a "theoretical arrival time" `tat`
+   * moving by 1/startsPerSecond per start, with `burst - 1` starts of slack), which keeps starts
+   * evenly spaced once the first burst is spent. While the window is full no slack accrues: if it
+   * did, the moment the window frees every waiting start would go at once, and the platform would
+   * see the same burst every second (measured with a token bucket: two seconds' worth of
+   * registrations within one second).
+   */
   #readyAt(now: number): number {
     const { startsPerSecond, burst } = this.#limits;
-    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilledAt) * startsPerSecond) / 1000);
-    this.#refilledAt = now;
-    const tokenAt = this.#tokens >= 1 ? now : now + Math.ceil(((1 - this.#tokens) * 1000) / startsPerSecond);
-    // The window holds the last `burst` admission times; the oldest must be a second old.
+    const interval = 1000 / startsPerSecond;
+    const slack = (burst - 1) * interval;
+    // The window holds the last `burst` admission times; it is full until the oldest is a second old.
     const windowAt = this.#recent.length < burst ? now : this.#recent[this.#recentHead]! + 1000;
-    return Math.max(tokenAt, windowAt);
+    if (windowAt > now) this.#tat = Math.max(this.#tat, windowAt + slack);
+    return Math.max(windowAt, Math.ceil(this.#tat - slack));
   }
 
   #admit(waiter: Waiter, now: number): void {
@@ -250,9 +256,9 @@ export class AdmissionGate {
     waiter.resolve(this.#grant(now));
   }
 
-  /** Spends a token and a place in the window, and hands out the ticket that holds a starting place. */
+  /** Takes a place in the pace and in the window, and hands out the ticket that holds a starting place. */
   #grant(now: number): AdmissionTicket {
-    this.#tokens -= 1;
+    this.#tat = Math.max(this.#tat, now) + 1000 / this.#limits.startsPerSecond;
     this.#remember(now);
     this.#starting += 1;
     this.#admittedTotal += 1;
