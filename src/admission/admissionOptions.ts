@@ -5,9 +5,8 @@ import { StatevisorError } from '../errors.js';
  *
  * - `startsPerSecond`: the sustained rate. Required.
  * - `burst`: at most this many starts within any one-second window (default: `startsPerSecond`,
- *   rounded up), and how many may go at once after a quiet spell; after that, starts are paced
- *   evenly at `startsPerSecond`. A bucket of `burst` tokens refilled at `startsPerSecond` would
- *   allow `burst + startsPerSecond` in a second after a quiet spell; platforms that watch logins
+ *   rounded up). Starts are paced one every 1/`startsPerSecond` from the first, so `burst` binds
+ *   only when it is below `startsPerSecond` (then it is the rate); platforms that watch logins
  *   count per window, so the window is enforced as such.
  * - `maxStarting`: at most this many tasks admitted but not yet `running` (or ended) at once
  *   (default: unlimited). Bounds how many logins are in flight when the platform is slow.
