@@ -236,10 +236,11 @@ export class AdmissionGate {
   /**
    * The earliest time a start may be admitted: its place in the pace (one start every
    * 1/startsPerSecond, `tat` being the next free place), and room in the one-second window.
-   * Starts are paced from the first one, with no burst allowance: with one (a token bucket, or
-   * GCRA slack), `burst` logins left at the same instant, and the platform, which sees them after
-   * a connect time that grows with the crowd, counted up to 665 registrations within one second
-   * for a burst of 500 (bench/admission.ts). Paced, it counts about `startsPerSecond`.
+   * Starts are paced from the first one, with no burst allowance: with one, `burst` logins left at
+   * the same instant, and the platform, which sees them after a connect time that grows with the
+   * crowd, counted up to 1,000 registrations within one second for a burst of 500 with a token
+   * bucket, and 665 with tokens frozen while the window was full (bench/admission.ts). Paced,
+   * whole seconds count 490–505 and a sliding second at most 611.
    */
   #readyAt(now: number): number {
     // The window holds the last `burst` admission times; it is full until the oldest is a second old.
