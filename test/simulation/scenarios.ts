@@ -18,7 +18,8 @@ import { randomStream } from '../../src/simulation/random.js';
 import { runUntilSettled } from '../../src/simulation/drive.js';
 import { TraceHash } from '../../src/simulation/traceHash.js';
 import { VirtualClock } from '../../src/simulation/virtualClock.js';
-import { controllableWorker, type ControllableWorker } from '../../src/testing/index.js';
+import { controllableWorker } from '../../src/testing/index.js';
+import { aliveInstance, applyToModel, IDS, SHUTDOWN_TIMEOUT_MS, stepArb, type CommandStep, type Id, type Step } from '../helpers/commandSteps.js';
 import type { InspectionEvent } from 'xstate';
 
 /** What a seeded run returns when every invariant held. */
@@ -39,62 +40,12 @@ const silent = pino({ level: 'silent' });
 
 // ── commands ────────────────────────────────────────────────────────────────────────────────
 
-const IDS = ['a', 'b', 'c', 'd', 'e'] as const;
-type Id = (typeof IDS)[number];
-
-/** One step of a command sequence (as in test/supervision/properties.test.ts). */
-export type Step =
-  | { kind: 'add'; id: Id; enabled: boolean; concurrent: boolean }
-  | { kind: 'update' | 'remove' | 'enable' | 'disable' | 'restart'; id: Id; concurrent: boolean }
-  | { kind: 'resolve' | 'ignoreAbort' | 'settleLeaked'; id: Id }
-  | { kind: 'reject'; id: Id; retryable: boolean }
-  | { kind: 'wait'; ms: number }
-  | { kind: 'shutdown' };
-
-type CommandStep = Extract<Step, { concurrent: boolean }>;
-
-const SHUTDOWN_TIMEOUT_MS = 150;
-
-function stepArb(accounts: number): fc.Arbitrary<Step> {
-  const id = fc.constantFrom(...IDS.slice(0, accounts));
-  const concurrent = fc.boolean();
-  return fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), id, enabled: fc.boolean(), concurrent }) },
-    { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('update', 'remove', 'enable', 'disable', 'restart'), id, concurrent }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('resolve', 'ignoreAbort', 'settleLeaked'), id }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('reject' as const), id, retryable: fc.boolean() }) },
-    // Virtual milliseconds: waits up to 60 ms reach backoffs, cancel deadlines and leaks.
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 60 }) }) },
-    { weight: 1, arbitrary: fc.constant({ kind: 'shutdown' as const }) },
-  );
-}
-
-// 'max' size: lengths up to 50, not fast-check's small default, since a seed is not shrunk.
-const sequenceArb = fc.integer({ min: 1, max: 5 }).chain((n) => fc.array(stepArb(n), { maxLength: 50, size: 'max' }));
+// Virtual milliseconds: waits up to 60 ms reach backoffs, cancel deadlines and leaks.
+const sequenceArb = fc.integer({ min: 1, max: 5 }).chain((n) => fc.array(stepArb(n, 60), { maxLength: 50, size: 'max' }));
 
 /** The command sequence a seed stands for (fast-check's generator, seeded). */
 export function stepsFor(seed: number): Step[] {
   return fc.sample(sequenceArb, { seed, numRuns: 1 })[0]!;
-}
-
-function applyToModel(model: Map<Id, boolean>, step: CommandStep): boolean {
-  const exists = model.has(step.id);
-  switch (step.kind) {
-    case 'add':
-      if (exists) return false;
-      model.set(step.id, step.enabled);
-      return true;
-    case 'remove':
-      return exists && model.delete(step.id);
-    case 'enable':
-    case 'disable':
-      if (exists) model.set(step.id, step.kind === 'enable');
-      return exists;
-    case 'restart':
-      return exists && model.get(step.id) === true;
-    default:
-      return exists;
-  }
 }
 
 function runCommand(sup: Supervisor, step: CommandStep, now: number): Promise<unknown> {
@@ -112,10 +63,6 @@ function runCommand(sup: Supervisor, step: CommandStep, now: number): Promise<un
     default:
       return sup.restart(step.id);
   }
-}
-
-function aliveInstance(cw: ControllableWorker, id: Id) {
-  return cw.instances(id).findLast((i) => i.state === 'alive' && !i.signal.aborted);
 }
 
 /** Hashes every microstep of the root and of every task, with its virtual time. */

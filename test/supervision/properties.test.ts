@@ -11,61 +11,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSupervisor, memoryStore } from '../../src/index.js';
-import { controllableWorker, type ControllableWorker } from '../../src/testing/index.js';
+import { controllableWorker } from '../../src/testing/index.js';
+import { aliveInstance, applyToModel, IDS, SHUTDOWN_TIMEOUT_MS, stepArb, type CommandStep, type Id, type Step } from '../helpers/commandSteps.js';
 import { delay, silent } from '../helpers/supervisor.js';
-
-const IDS = ['a', 'b', 'c', 'd', 'e'] as const;
-type Id = (typeof IDS)[number];
-
-export type Step =
-  | { kind: 'add'; id: Id; enabled: boolean; concurrent: boolean }
-  | { kind: 'update' | 'remove' | 'enable' | 'disable' | 'restart'; id: Id; concurrent: boolean }
-  | { kind: 'resolve' | 'ignoreAbort' | 'settleLeaked'; id: Id }
-  | { kind: 'reject'; id: Id; retryable: boolean }
-  | { kind: 'wait'; ms: number }
-  | { kind: 'shutdown' };
-
-type CommandStep = Extract<Step, { concurrent: boolean }>;
-
-const SHUTDOWN_TIMEOUT_MS = 150;
-
-function stepArb(accounts: number): fc.Arbitrary<Step> {
-  const id = fc.constantFrom(...IDS.slice(0, accounts));
-  const concurrent = fc.boolean();
-  return fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), id, enabled: fc.boolean(), concurrent }) },
-    { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('update', 'remove', 'enable', 'disable', 'restart'), id, concurrent }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('resolve', 'ignoreAbort', 'settleLeaked'), id }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('reject' as const), id, retryable: fc.boolean() }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 15 }) }) },
-    { weight: 1, arbitrary: fc.constant({ kind: 'shutdown' as const }) },
-  );
-}
-
-/** What the model says a command does: the new model, and whether the command succeeds. */
-function applyToModel(model: Map<Id, boolean>, step: CommandStep): boolean {
-  const exists = model.has(step.id);
-  switch (step.kind) {
-    case 'add':
-      if (exists) return false;
-      model.set(step.id, step.enabled);
-      return true;
-    case 'remove':
-      return exists && model.delete(step.id);
-    case 'enable':
-    case 'disable':
-      if (exists) model.set(step.id, step.kind === 'enable');
-      return exists;
-    case 'restart':
-      return exists && model.get(step.id) === true;
-    default:
-      return exists;
-  }
-}
-
-function aliveInstance(cw: ControllableWorker, id: Id) {
-  return cw.instances(id).findLast((i) => i.state === 'alive' && !i.signal.aborted);
-}
 
 /** Runs one sequence and asserts the invariants; exported so shrunk counterexamples can be kept as regressions. */
 export async function runSequence(steps: Step[], seed = 1): Promise<void> {
@@ -173,7 +121,7 @@ describe('supervisor properties over random command sequences', () => {
   it('hold for 200 runs of up to 50 steps over 1–5 accounts', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 5 }).chain((n) => fc.array(stepArb(n), { maxLength: 50 })),
+        fc.integer({ min: 1, max: 5 }).chain((n) => fc.array(stepArb(n, 15), { maxLength: 50 })),
         fc.integer({ min: 1, max: 2_000_000_000 }),
         (steps, seed) => runSequence(steps, seed),
       ),
