@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStatus } from '../../src/index.js';
 import { createSimulatorClient } from '../../src/simulator/index.js';
 import { call, send, type Response } from '../api/helpers.js';
-import { runCli, startDaemonProcess, type DaemonProcess } from '../daemon/daemonProcess.js';
+import { killDaemon, runCli, startDaemonProcess, type DaemonProcess } from '../daemon/daemonProcess.js';
 
 /*
  * Issue 12 (hardening), end to end: the daemon and the operator CLI as real processes over a real
@@ -21,8 +21,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'statevisor-harden-e2e-'));
 });
 afterEach(async () => {
-  if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  await daemon?.exited();
+  await killDaemon(daemon);
   daemon = undefined;
   await rm(dir, { recursive: true, force: true });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSimulatorClient } from '../../src/simulator/index.js';
-import { runCli, startDaemonProcess, type DaemonProcess } from '../daemon/daemonProcess.js';
+import { killDaemon, msg, runCli, startDaemonProcess, type DaemonProcess } from '../daemon/daemonProcess.js';
 
 let dir: string;
 let daemon: DaemonProcess | undefined;
@@ -17,14 +17,11 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'statevisor-why-e2e-'));
 });
 afterEach(async () => {
-  if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  await daemon?.exited();
+  await killDaemon(daemon);
   daemon = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
-const msg = (text: string, accountId?: string) => (l: Record<string, unknown>) =>
-  String(l.msg).includes(text) && (accountId === undefined || l.accountId === accountId);
 
 async function startDaemon(): Promise<{ api: string; upstream: string }> {
   daemon = startDaemonProcess(['start', '--api-port', '0', '--shutdown-timeout', '5000'], { cwd: dir });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSimulatorClient } from '../../src/simulator/index.js';
-import { runCli, startDaemonProcess, type DaemonProcess } from './daemonProcess.js';
+import { killDaemon, msg, runCli, startDaemonProcess, type DaemonProcess } from './daemonProcess.js';
 
 let dir: string;
 let daemon: DaemonProcess | undefined;
@@ -11,14 +11,11 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'statevisor-daemon-'));
 });
 afterEach(async () => {
-  if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  await daemon?.exited();
+  await killDaemon(daemon);
   daemon = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
-const msg = (text: string, accountId?: string) => (l: Record<string, unknown>) =>
-  String(l.msg).includes(text) && (accountId === undefined || l.accountId === accountId);
 
 describe('statevisor start, as a real process', () => {
   it('empty data dir → three demo accounts reach their states → SIGTERM → exit 0, data file intact', async () => {

@@ -84,3 +84,13 @@ export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/** A predicate for `waitForLog`: a log line whose message contains `text` (and, if given, of that account). */
+export const msg = (text: string, accountId?: string) => (l: Record<string, unknown>) =>
+  String(l.msg).includes(text) && (accountId === undefined || l.accountId === accountId);
+
+/** Teardown of a test's daemon: SIGKILL if it still runs, then wait until it has exited. */
+export async function killDaemon(daemon: DaemonProcess | undefined): Promise<void> {
+  if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  await daemon?.exited();
+}

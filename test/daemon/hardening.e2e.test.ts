@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lowdbStore } from '../../src/persistence/lowdbStore.js';
 import { createSimulatorClient } from '../../src/simulator/index.js';
-import { runCli, startDaemonProcess, type DaemonProcess } from './daemonProcess.js';
+import { killDaemon, msg, runCli, startDaemonProcess, type DaemonProcess } from './daemonProcess.js';
 
 let dir: string;
 let daemon: DaemonProcess | undefined;
@@ -16,14 +16,11 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  await daemon?.exited();
+  await killDaemon(daemon);
   daemon = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
-const msg = (text: string, accountId?: string) => (l: Record<string, unknown>) =>
-  String(l.msg).includes(text) && (accountId === undefined || l.accountId === accountId);
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const modeOf = async (p: string) => (await stat(p)).mode & 0o777;
 
