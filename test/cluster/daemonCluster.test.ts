@@ -54,13 +54,20 @@ describe('daemon in cluster mode', () => {
     expect(out).toContain(`127.0.0.1:${port}`);
     expect(out).not.toContain('s3cr3t');
   });
+});
 
-  it('a second live node with the same id refuses to start (DUPLICATE_NODE_ID, exit 2); GET /v1/cluster and `statevisor cluster` list the nodes and shard owners', { timeout: 120_000 }, async () => {
+describe('a cluster of two daemons', () => {
+  // One cluster for all of it: a setup costs about 15 s on 2 cores (two daemons, shards settling).
+  it('a second live node with the same id refuses to start (DUPLICATE_NODE_ID, exit 2); GET /v1/cluster and `statevisor cluster` list the nodes; a command on a node that does not run the account is committed in PostgreSQL and the owner applies it (restart too, even when its notification is lost); every node lists and streams the whole cluster with node per status; metrics count only the node\'s own accounts; admission is shared among the live nodes', { timeout: 180_000 }, async () => {
     cluster = new TestCluster();
-    await cluster.open(5);
-    const a = await cluster.startNode('a');
-    await cluster.startNode('b');
+    await cluster.open(10);
+    // A short periodic reconcile, so the restart committed without a notification is picked up quickly.
+    const reconcileMs = 3_000;
+    const a = await cluster.startNode('a', ['--reconcile-ms', String(reconcileMs)]);
+    const b = await cluster.startNode('b', ['--reconcile-ms', String(reconcileMs)]);
     await waitFor(() => cluster!.balanced(['a', 'b']), 60_000, 'the shards to spread');
+    await waitFor(() => cluster!.allLiveOnce(), 30_000, 'every account to run once');
+
     const t = cluster.timings;
     const dup = await statevisor(
       ['start', '--database-url', cluster.databaseUrl, '--database-schema', cluster.schema, '--node-id', 'a', '--upstream', cluster.sim.url, '--api-port', '0', '--no-demo', '--data-file', path.join(cluster.dir, 'dup', 'd.json'), '--lease-ms', String(t.leaseMs), '--renew-ms', String(t.renewMs), '--shards', String(t.shards)],
@@ -77,19 +84,7 @@ describe('daemon in cluster mode', () => {
     expect(cli.out).toMatch(/^node\s+heartbeat age\s+shards\s+draining/m);
     expect(cli.out).toMatch(/^a \(this\)\s+\d+ ms\s+\d+\s+no/m);
     expect(cli.out).toMatch(/^b\s+\d+ ms\s+\d+\s+no/m);
-  });
-});
 
-describe('commands from any node', () => {
-  it('a command on a node that does not run the account is committed in PostgreSQL and the owner applies it (restart too, even when its notification is lost); every node lists and streams the whole cluster with node per status; metrics count only the node\'s own accounts; admission is shared among the live nodes', { timeout: 150_000 }, async () => {
-    cluster = new TestCluster();
-    await cluster.open(10);
-    // A short periodic reconcile, so the restart committed without a notification is picked up quickly.
-    const reconcileMs = 3_000;
-    const a = await cluster.startNode('a', ['--reconcile-ms', String(reconcileMs)]);
-    const b = await cluster.startNode('b', ['--reconcile-ms', String(reconcileMs)]);
-    await waitFor(() => cluster!.balanced(['a', 'b']), 60_000, 'the shards to spread');
-    await waitFor(() => cluster!.allLiveOnce(), 30_000, 'every account to run once');
     const call = async (node: typeof a, method: string, url: string, body?: unknown) => {
       const res = await fetch(`${node.apiUrl}${url}`, {
         method,
