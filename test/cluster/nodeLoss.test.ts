@@ -1,4 +1,4 @@
-// SIGSTOP past the lease, and SIGTERM's clean handoff, with real node processes.
+// SIGSTOP past the lease, SIGTERM's clean handoff and kill -9, one after the other on one cluster of real node processes.
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { epochsOf, TestCluster, threeNodes, TIMINGS, TOKEN, waitFor } from '../../soak/cluster/harness.js';
@@ -10,8 +10,8 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-describe('cluster: pause and leave', () => {
-  it('SIGSTOP past the lease, then SIGCONT: the paused node sends nothing on its old sessions, its late status and supervision writes are refused (LEASE_LOST, counted), and it rejoins with new epochs; then SIGTERM: clean handoff, each new session registers within about a second of the old one closing, never before', { timeout: 200_000 }, async () => {
+describe('cluster: a node pauses, leaves, dies', () => {
+  it('SIGSTOP past the lease, then SIGCONT: the paused node sends nothing on its old sessions, its late status and supervision writes are refused (LEASE_LOST, counted), and it rejoins with new epochs; then SIGTERM: clean handoff, each new session registers within about a second of the old one closing, never before; then kill -9: the dead node\'s accounts register elsewhere within lease + renew + handover margin + a few seconds', { timeout: 240_000 }, async () => {
     cluster = new TestCluster();
     await threeNodes(cluster);
     const b = cluster.nodes.get('b')!;
@@ -76,8 +76,9 @@ describe('cluster: pause and leave', () => {
     for (const [shard, epoch] of newEpochs) if (oldEpochs.has(shard)) expect(epoch).toBeGreaterThan(oldEpochs.get(shard)!);
     expect(await cluster.broken()).toEqual([]);
 
-    // Then b leaves with SIGTERM (the same cluster: a setup costs about 25 s on 2 cores).
+    // Then b leaves with SIGTERM, and c dies with kill -9 (the same cluster: a setup costs 10–25 s on 2 cores).
     await sigtermHandsOffCleanly(cluster);
+    await killNineFailsOver(cluster, 'c', ['a']);
   });
 });
 
@@ -113,4 +114,30 @@ async function sigtermHandsOffCleanly(cluster: TestCluster): Promise<void> {
   expect(gaps[gaps.length - 1]).toBeLessThan(TIMINGS.handoverMarginMs + 1_000);
   expect(await cluster.broken()).toEqual([]);
   expect(await cluster.allLiveOnce()).toBe(true);
+}
+
+/** kill -9 of `victim`: its accounts register on `survivors` within lease + renew + handover margin + a few seconds; no overlap anywhere. */
+async function killNineFailsOver(cluster: TestCluster, victim: string, survivors: string[]): Promise<void> {
+  const node = cluster.nodes.get(victim)!;
+  const moved = await cluster.accountsOf(victim);
+  expect(moved.length).toBeGreaterThan(0);
+  const before = await cluster.sim.stats();
+  node.signal('SIGKILL');
+  const killedAt = Date.now();
+  const bound = TIMINGS.leaseMs + TIMINGS.renewMs + TIMINGS.handoverMarginMs + 8_000;
+  await waitFor(
+    async () => {
+      const s = await cluster.sim.stats();
+      return moved.every((id) => (s.accounts[id]?.closeCodes.length ?? 0) > (before.accounts[id]?.closeCodes.length ?? 0) && s.accounts[id]?.sessions === 1);
+    },
+    bound + 5_000,
+    `the accounts of ${victim} to register on ${survivors.join(', ')}`,
+  );
+  const failoverMs = Date.now() - killedAt;
+  console.log(`kill -9 failover: ${moved.length} accounts moved in ${failoverMs} ms (bound ${bound} ms)`);
+  expect(failoverMs).toBeLessThan(bound);
+  await waitFor(() => cluster.balanced(survivors), 30_000, `the shards to settle on ${survivors.join(', ')}`);
+  await waitFor(() => cluster.allLiveOnce(), 20_000, 'every account to run once');
+  expect(await cluster.broken()).toEqual([]);
+  expect([...(await cluster.owners()).values()].every((o) => o !== victim)).toBe(true);
 }
