@@ -1,6 +1,6 @@
 import type { Account } from '../account.js';
 import type { AccountStore, SupervisionRecord } from '../persistence/accountStore.js';
-import type { PostgresStore } from '../persistence/postgresStore.js';
+import type { PostgresStore, RestartRequestCount } from '../persistence/postgresStore.js';
 
 /**
  * The store one node's supervisor sees in cluster mode: only the accounts of the shards this node
@@ -18,7 +18,7 @@ import type { PostgresStore } from '../persistence/postgresStore.js';
 export class OwnedStore {
   readonly #accounts = new Map<string, Account>();
   /** Each account's restart-request counter as last read (absent: 0). */
-  #restarts = new Map<string, number>();
+  #restarts = new Map<string, RestartRequestCount>();
 
   constructor(
     private readonly pg: PostgresStore,
@@ -43,9 +43,9 @@ export class OwnedStore {
     else this.#restarts.set(id, n);
   }
 
-  /** The account's restart-request counter as last read (0 when none was ever requested). */
-  restartRequestsOf(id: string): number {
-    return this.#restarts.get(id) ?? 0;
+  /** The account's restart-request counter as last read (`undefined`: none was ever requested of this row). */
+  restartRequestsOf(id: string): RestartRequestCount | undefined {
+    return this.#restarts.get(id);
   }
 
   /** Every account id in the local copy (all shards). */

@@ -1,9 +1,11 @@
+import type { RestartRequestCount } from '../persistence/postgresStore.js';
+
 /** What {@link RestartRequests} reads and drives. */
 export interface RestartRequestsOptions {
   /** Every account id of the local copy of the accounts table. */
   ids: () => Iterable<string>;
-  /** The account's restart-request counter as last read from the table. */
-  requested: (id: string) => number;
+  /** The account's restart-request counter and row as last read (`undefined`: none requested of the row). */
+  requested: (id: string) => RestartRequestCount | undefined;
   /** Whether this node runs the account now. */
   owns: (id: string) => boolean;
   /** Restarts the account on this node's supervisor. */
@@ -20,37 +22,43 @@ export interface RestartRequestsOptions {
  * restart until the next full reconcile and never loses it, and a notification heard twice
  * restarts once.
  *
- * An account this node does not run is only remembered (its counter becomes the baseline): when
- * the node takes it over later, it starts a fresh incarnation anyway, which is what the request
- * asked for.
+ * Reads may arrive out of order (a full re-read that started before a notification's read can end
+ * after it), so what was applied never goes down: a lower count of the same row is a stale read. An
+ * account deleted and added again is a new row (a higher `seq`) whose counter starts at 0, and a
+ * read of an older row is stale. An account this node does not run is only remembered (its counter
+ * becomes the baseline): when the node takes it over later, it starts a fresh incarnation anyway,
+ * which is what the request asked for.
  *
  * @example
  * ```ts
  * const restarts = new RestartRequests({ ids: () => view.ids(), requested: (id) => view.restartRequestsOf(id), owns, restart: (id) => supervisor.restart(id), onSkipped });
- * restarts.apply();            // after a full reconcile
- * restarts.apply(['shop-42']); // after a notification about one account
+ * await restarts.apply();            // after a full reconcile
+ * await restarts.apply(['shop-42']); // after a notification about one account
  * ```
  */
 export class RestartRequests {
-  readonly #applied = new Map<string, number>();
+  readonly #applied = new Map<string, RestartRequestCount>();
 
   constructor(private readonly o: RestartRequestsOptions) {}
 
-  /** Compares the counters of `ids` (every account when omitted) with what was applied; restarts what is behind. */
+  /**
+   * Compares the counters of `ids` (every account when omitted) with what was applied; restarts
+   * what is behind. A full pass (no `ids`) also forgets accounts no longer in the table.
+   */
   apply(ids?: Iterable<string>): Promise<void> {
     const known = new Set(this.o.ids());
     if (ids === undefined) for (const id of [...this.#applied.keys()]) if (!known.has(id)) this.#applied.delete(id);
     const started: Promise<void>[] = [];
     for (const id of ids ?? known) {
-      if (!known.has(id)) {
-        this.#applied.delete(id);
-        continue;
-      }
-      const requested = this.o.requested(id);
-      const applied = this.#applied.get(id) ?? 0;
+      if (!known.has(id)) continue;
+      const read = this.o.requested(id);
+      const applied = this.#applied.get(id);
+      if (read && applied && read.row < applied.row) continue; // a stale read of a row since deleted
+      const base = read && applied && read.row === applied.row ? applied.count : read ? 0 : (applied?.count ?? 0);
+      const count = read?.count ?? 0;
       // Remembered first: a second notification while this restart runs does not restart again.
-      this.#applied.set(id, requested);
-      if (requested > applied && this.o.owns(id)) {
+      if (read) this.#applied.set(id, { row: read.row, count: Math.max(base, count) });
+      if (count > base && this.o.owns(id)) {
         started.push(
           this.o.restart(id).then(
             () => undefined,

@@ -14,7 +14,7 @@ export { DEFAULT_DATA_FILE, LOWDB_STORE_DEFAULTS, type LowdbStoreOptions, type S
 export { StoreInvalidRecordsError, type RecordIssue } from './decodeDocument.js';
 export { durableFileAdapter } from './durableFileAdapter.js';
 export { CURRENT_FILE_VERSION, type StoreFile } from './fileSchema.js';
-export { postgresStore, type PostgresStore } from './postgresStore.js';
+export { postgresStore, type PostgresStore, type RestartRequestCount } from './postgresStore.js';
 export { POSTGRES_STORE_DEFAULTS, type PostgresStoreOptions } from './postgresOptions.js';
 export { CURRENT_SCHEMA_VERSION } from './postgresMigrations.js';
 export { DatabaseUnavailableError, StoreVersionTooNewError } from './postgresErrors.js';

@@ -14,6 +14,12 @@ import { credentialContext } from './storeData.js';
 import { withTimeout } from './timeout.js';
 import { pino } from 'pino';
 
+/** An account row's restart-request counter, and the row it belongs to (`seq` grows with every insert). */
+export interface RestartRequestCount {
+  row: number;
+  count: number;
+}
+
 /** The {@link AccountStore} on PostgreSQL, with what cluster mode needs to see of it. */
 export interface PostgresStore extends AccountStore {
   /** `host:port/database (schema s)`: safe to show. */
@@ -30,8 +36,11 @@ export interface PostgresStore extends AccountStore {
    * `false` when no such account exists.
    */
   requestRestart(id: string): Promise<boolean>;
-  /** The restart-request counter of every account that has one above 0 (or of `id` only). */
-  restartRequests(id?: string): Promise<Map<string, number>>;
+  /**
+   * The restart-request counter of every account that has one above 0 (or of `id` only), with
+   * the account row's `seq`: a row deleted and added again gets a higher `seq` and starts at 0.
+   */
+  restartRequests(id?: string): Promise<Map<string, RestartRequestCount>>;
 }
 
 /**
@@ -250,12 +259,12 @@ class PgAccountStore {
     return rows.length > 0;
   }
 
-  async #restartRequests(id: string | undefined): Promise<Map<string, number>> {
+  async #restartRequests(id: string | undefined): Promise<Map<string, RestartRequestCount>> {
     const { rows } =
       id === undefined
-        ? await this.#query<{ id: string; n: string }>(`SELECT id, restart_requests AS n FROM ${this.s}.accounts WHERE restart_requests > 0`, [], 'read')
-        : await this.#query<{ id: string; n: string }>(`SELECT id, restart_requests AS n FROM ${this.s}.accounts WHERE id = $1 AND restart_requests > 0`, [id], 'read');
-    return new Map(rows.map((r) => [r.id, Number(r.n)]));
+        ? await this.#query<{ id: string; seq: string; n: string }>(`SELECT id, seq, restart_requests AS n FROM ${this.s}.accounts WHERE restart_requests > 0`, [], 'read')
+        : await this.#query<{ id: string; seq: string; n: string }>(`SELECT id, seq, restart_requests AS n FROM ${this.s}.accounts WHERE id = $1 AND restart_requests > 0`, [id], 'read');
+    return new Map(rows.map((r) => [r.id, { row: Number(r.seq), count: Number(r.n) }]));
   }
 
   async #loadSupervision(): Promise<Record<string, SupervisionRecord>> {

@@ -124,11 +124,21 @@ describe('postgresStore', () => {
     expect(await store.requestRestart('r1')).toBe(true);
     expect(await store.requestRestart('r1')).toBe(true);
     expect(await store.requestRestart('nobody')).toBe(false);
-    expect(await store.restartRequests()).toEqual(new Map([['r1', 2]]));
+    const counted = await store.restartRequests();
+    expect([...counted].map(([id, r]) => [id, r.count])).toEqual([['r1', 2]]);
     expect(await store.restartRequests('r2')).toEqual(new Map());
     expect(await store.get('r1')).toEqual(account('r1'));
+    // Deleted and added again: a new row (higher seq) whose counter starts at 0.
+    await store.delete('r1');
+    await store.put(account('r1'));
+    expect(await store.restartRequests('r1')).toEqual(new Map());
+    await store.requestRestart('r1');
+    const again = (await store.restartRequests('r1')).get('r1')!;
+    expect(again.count).toBe(1);
+    expect(again.row).toBeGreaterThan(counted.get('r1')!.row);
     const deadline = Date.now() + 5_000;
-    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(heard).toEqual(['r1', 'r1']);
+    while (heard.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Two requests, then the delete, the put and the third request each notified.
+    expect(heard).toEqual(['r1', 'r1', 'r1', 'r1', 'r1']);
   });
 });
