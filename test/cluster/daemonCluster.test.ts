@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TestCluster, TOKEN, waitFor, type NodeProc } from '../../soak/cluster/harness.js';
 import { shardOf } from '../../src/cluster/shardOf.js';
 import { openStream, type StreamClient } from '../api/helpers.js';
+import { PROMTOOL, promtoolCheck } from '../helpers/promtool.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let cluster: TestCluster | undefined;
@@ -155,6 +156,13 @@ describe('a cluster of two daemons', () => {
     const runsOn = (node: string) => all.filter((id) => owners.get(shardOf(id, cluster!.timings.shards)) === node).length;
     for (const node of [a, b]) {
       const m = await metrics(node);
+      // Prometheus accepts the node's metrics, the cluster families included.
+      expect(PROMTOOL, 'promtool is not installed: run .ci/setup.d/30-promtool.sh').not.toBe('');
+      const checked = await promtoolCheck(m.text);
+      expect(checked.output).toBe('');
+      expect(checked.code).toBe(0);
+      expect(m.text).toMatch(/^statevisor_cluster_rejected_writes_total\{kind="supervision"\} 0$/m);
+      expect(m.text).toMatch(new RegExp(`^statevisor_cluster_restart_requests_applied_total ${node.id === 'b' ? 2 : 0}$`, 'm'));
       expect(m.accounts, `accounts counted by ${node.id}`).toBe(runsOn(node.id));
       expect(m.liveNodes).toBe(2);
       // The daemon's default admission (50 starts a second) is shared between the two live nodes.
@@ -171,7 +179,7 @@ describe('a cluster of two daemons', () => {
 });
 
 /** The figures of a node's `GET /metrics` these tests read. */
-async function metrics(node: NodeProc): Promise<{ accounts: number; liveNodes: number; startsPerSecondLimit: number; shardsActive: number }> {
+async function metrics(node: NodeProc): Promise<{ text: string; accounts: number; liveNodes: number; startsPerSecondLimit: number; shardsActive: number }> {
   const res = await fetch(`${node.apiUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) });
   const text = await res.text();
   const values = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].map((m) => Number(m[1]));
@@ -181,6 +189,7 @@ async function metrics(node: NodeProc): Promise<{ accounts: number; liveNodes: n
     return v[0]!;
   };
   return {
+    text,
     accounts: values('statevisor_accounts').reduce((x, y) => x + y, 0),
     liveNodes: one('statevisor_cluster_live_nodes'),
     startsPerSecondLimit: one('statevisor_admission_starts_per_second_limit'),
