@@ -54,7 +54,8 @@ it('10,000 real sessions at 500 starts/s register in about 20 s, paced at the si
     logger: silent,
     store,
     worker: websocketSession({ url }),
-    admission: { startsPerSecond: 500, burst: 500 },
+    // holdUntil 'ready': a start counts until its session registered (the daemon's setting).
+    admission: { startsPerSecond: 500, burst: 500, holdUntil: 'ready' },
     restart: { backoff: { minMs: 100, maxMs: 1_000 } },
     shutdownTimeoutMs: 30_000,
   }));
@@ -84,13 +85,10 @@ it('10,000 real sessions at 500 starts/s register in about 20 s, paced at the si
     while (registeredAt[x]! - registeredAt[y]! >= 1_000) y += 1;
     worst = Math.max(worst, x - y + 1);
   }
-  // Admissions keep the bound exactly (the gate's property test). The platform sees each login a
-  // connect time later, and that time varies with the event loop (a GC pause holds a few hundred
-  // connects, then they land together): bench/admission.ts measured whole seconds at 490–505 but
-  // up to 611 in a sliding one-second window. Bound it at 1.3× burst, and 1.05× per whole second.
-  expect(worst).toBeLessThanOrEqual(650);
-  const perSecond = new Map<number, number>();
-  for (const t of registeredAt) perSecond.set(Math.floor((t - began) / 1000), (perSecond.get(Math.floor((t - began) / 1000)) ?? 0) + 1);
-  expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(525);
+  // The gate counts a start from its admission until a second after its session registered, so
+  // the platform's registrations keep the bound exactly, however the connect time varies.
+  expect(worst).toBeLessThanOrEqual(500);
+  // And the limit is used: a second at full pace holds close to 500 (not a trickle).
+  expect(worst).toBeGreaterThanOrEqual(400);
   expect(stats.violations).toEqual([]);
 }, 150_000);

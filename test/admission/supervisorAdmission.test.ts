@@ -57,6 +57,46 @@ describe('admission control in the supervisor', () => {
     expect(s.admission()).toMatchObject({ waiting: 0, admittedTotal: 3 });
   });
 
+  it("with holdUntil 'ready', a start holds its place until the worker calls ctx.ready(), and a second after", async () => {
+    const readyAt = new Map<string, number>();
+    const startedAt = new Map<string, number>();
+    const worker = async ({ account, signal, ready }: WorkerContext) => {
+      startedAt.set(account.id, Date.now());
+      // A slow login: 1.5 s from start to ready.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1_500);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (signal.aborted) return;
+      readyAt.set(account.id, Date.now());
+      ready?.();
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    };
+    const s = supervise({ worker, admission: { startsPerSecond: 100, burst: 1, holdUntil: 'ready' } });
+    await s.start();
+    await s.add({ id: 'a' });
+    await s.add({ id: 'b' });
+    await s.waitFor('a', 'running', { timeoutMs: 5_000 });
+    // 'a' is running but its login is not done: it still holds the only place, so 'b' waits.
+    expect(s.status('b')).toMatchObject({ state: 'loading', waitingForAdmission: true });
+    expect(s.admission()).toMatchObject({ starting: 1, waiting: 1 });
+    await s.waitFor('b', 'running', { timeoutMs: 10_000 });
+    // 'b' started no sooner than a second after 'a' was ready (a few ms of timer slack allowed).
+    expect(startedAt.get('b')! - readyAt.get('a')!).toBeGreaterThanOrEqual(990);
+  });
+
+  it("with the default holdUntil 'running', a start is over once its task runs", async () => {
+    const t = trackingWorker();
+    const s = supervise({ worker: t.worker, admission: { startsPerSecond: 100, burst: 2, maxStarting: 1 } });
+    await s.start();
+    await s.add({ id: 'a' });
+    await s.waitFor('a', 'running', { timeoutMs: 5_000 });
+    // The worker never calls ready(), yet 'a' no longer holds a starting place.
+    expect(s.admission()).toMatchObject({ starting: 0 });
+    await s.add({ id: 'b' });
+    await s.waitFor('b', 'running', { timeoutMs: 5_000 });
+  });
+
   it('a waiting start that is disabled or removed never runs; shutdown drops the rest and does not wait for them', async () => {
     const t = trackingWorker();
     const s = supervise({ worker: t.worker, admission: { startsPerSecond: 1, burst: 1 } });
