@@ -58,6 +58,8 @@ export interface SimulatorStats {
  *
  * @example
  * ```ts
+ * type Conn = { id: number };
+ * const conn: Conn = { id: 1 };
  * const ledger = new Ledger<Conn>((v) => console.warn(v));
  * ledger.register('a', conn); ledger.unregister('a', conn, 1000);
  * ```
