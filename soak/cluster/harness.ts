@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { ClusterNodeStats } from '../../src/cluster/clusterNode.js';
 import { desiredOwner } from '../../src/cluster/rendezvous.js';
 import { shardOf } from '../../src/cluster/shardOf.js';
 import { postgresStore } from '../../src/persistence/index.js';
@@ -206,7 +207,7 @@ export class TestCluster {
   }
 
   /** `GET /v1/cluster` of a node. */
-  async clusterInfo(node: NodeProc): Promise<{ node: string; nodes: { id: string; shards: number; draining: boolean }[]; self: { rejectedWrites: number; leaseQueries: number; rounds: number; held: number; active: number } }> {
+  async clusterInfo(node: NodeProc): Promise<{ node: string; nodes: { id: string; shards: number; draining: boolean }[]; self: ClusterNodeStats }> {
     const res = await fetch(`${node.apiUrl}/v1/cluster`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`GET /v1/cluster: HTTP ${res.status}`);
     return ((await res.json()) as { cluster: never }).cluster;

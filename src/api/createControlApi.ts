@@ -85,7 +85,7 @@ function assemble(opts: ResolvedApiOptions, token: string) {
   let closing = false;
   const auth = tokenCheck(token);
   const stream = new EventStream({ supervisor: opts.supervisor, bufferLimit: opts.eventBufferLimit, pingIntervalMs: opts.pingIntervalMs, log });
-  const metrics = createMetricsCollector({ supervisor: opts.supervisor, writeLatency: opts.writeLatency, stream: () => stream.stats() });
+  const metrics = createMetricsCollector({ supervisor: opts.metricsSupervisor ?? opts.supervisor, writeLatency: opts.writeLatency, stream: () => stream.stats(), extra: opts.extraMetrics });
   const routes = apiRoutes({ supervisor: opts.supervisor, metrics, ready: opts.ready, cluster: opts.cluster });
   const deps = { routes, auth, maxBodyBytes: opts.maxBodyBytes, log, closing: () => closing };
   const server = createServer(

@@ -20,6 +20,8 @@ export interface MetricsSources {
   stream?: () => { clients: number; cut: number };
   /** The event-loop sampler's resolution and window. Default {@link EVENT_LOOP_DELAY_DEFAULTS}. */
   eventLoop?: EventLoopDelayOptions;
+  /** More families, appended as given (cluster mode: the node's `statevisor_cluster_*`). */
+  extra?: (() => string) | undefined;
 }
 
 /** A running metrics collector: `render()` for `GET /metrics`, `stop()` to release its listener and monitor. */
@@ -119,6 +121,7 @@ function render(sources: MetricsSources, counters: ChangeCounters, loop: EventLo
   out += eventLoop(loop);
   if (sources.writeLatency) out += sources.writeLatency.render();
   if (sources.stream) out += streamFamilies(sources.stream());
+  if (sources.extra) out += sources.extra();
   out += processMetrics();
   return out;
 }

@@ -61,11 +61,20 @@ export interface ControlApiOptions {
   writeLatency?: StoreWriteLatency;
   /** Cluster mode: what `GET /v1/cluster` answers (nodes, shard owners). Default: that route answers 404. */
   cluster?: () => Promise<unknown>;
+  /**
+   * Whose accounts `GET /metrics` counts. Default `supervisor`. In cluster mode `supervisor` shows
+   * the whole cluster while each node's metrics count only the accounts it runs (every node
+   * exports its own; summing over nodes gives the cluster without counting an account twice), so
+   * the daemon passes the node's local supervisor here.
+   */
+  metricsSupervisor?: Supervisor;
+  /** More metric families appended to `GET /metrics` (Prometheus text format), such as the cluster node's. */
+  extraMetrics?: () => string;
 }
 
 /** Options with every default applied; `token` still to resolve. */
-export type ResolvedApiOptions = Required<Omit<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency' | 'cluster'>> &
-  Pick<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency' | 'cluster'>;
+export type ResolvedApiOptions = Required<Omit<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency' | 'cluster' | 'metricsSupervisor' | 'extraMetrics'>> &
+  Pick<ControlApiOptions, 'token' | 'dataDir' | 'ready' | 'writeLatency' | 'cluster' | 'metricsSupervisor' | 'extraMetrics'>;
 
 /**
  * Applies {@link CONTROL_API_DEFAULTS} and checks the options.

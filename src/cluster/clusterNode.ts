@@ -11,6 +11,8 @@ import { pgLeaseTable, type LeaseRow, type LeaseTable } from './leaseTable.js';
 import { resolveClusterOptions, type ClusterNodeOptions, type ResolvedClusterOptions } from './options.js';
 import { OwnedStore } from './ownedStore.js';
 import { Reconciler } from './reconciler.js';
+import { RestartRequests } from './restartRequests.js';
+import type { PublishedStatus } from './clusterStatusBoard.js';
 import { ShardLeases } from './shardLeases.js';
 import { StatusPublisher } from './statusPublisher.js';
 
@@ -21,13 +23,38 @@ export interface ClusterInfo {
   nodes: { id: string; heartbeatAgeMs: number; draining: boolean; shards: number }[];
   shards: LeaseRow[];
   /** This node's counters. */
-  self: { rounds: number; leaseQueries: number; rejectedWrites: number; publishedStatuses: number; active: number; held: number };
+  self: ClusterNodeStats;
 }
 
-/** The part of a supervisor the cluster node drives: its public `reload()` and `subscribe()`. */
+/** One node's counters and gauges (`GET /v1/cluster` `self`, and the `statevisor_cluster_*` metrics). */
+export interface ClusterNodeStats {
+  rounds: number;
+  leaseQueries: number;
+  /** Fenced writes the database refused (`LEASE_LOST`): supervision records and published statuses together. */
+  rejectedWrites: number;
+  /** Of those, supervision-record writes (restart and suspension state). */
+  rejectedSupervisionWrites: number;
+  /** Of those, published statuses. */
+  rejectedStatusWrites: number;
+  publishedStatuses: number;
+  /** Restarts requested through another node's API and carried out here. */
+  restartRequestsApplied: number;
+  /** Live, non-draining nodes seen in the last lease round: this node admits 1/that of the admission limits. */
+  liveNodes: number;
+  active: number;
+  held: number;
+}
+
+/**
+ * The part of a supervisor the cluster node drives: `reload()` when the shards it runs change,
+ * `subscribe()` to publish statuses, `restart()` for restarts requested on other nodes, and
+ * `shareAdmission()` with the number of live nodes whenever membership changes.
+ */
 export interface Reloadable {
   reload(): Promise<unknown>;
   subscribe?(listener: (all: AccountStatus[]) => void): () => void;
+  restart?(id: string): Promise<unknown>;
+  shareAdmission?(nodes: number): void;
 }
 
 /**
@@ -69,6 +96,10 @@ export class ClusterNode {
   #table!: LeaseTable;
   #leases!: ShardLeases;
   #reloads: Reconciler | undefined;
+  #restarts: RestartRequests | undefined;
+  #restartsApplied = 0;
+  #supervisor: Reloadable | undefined;
+  #liveNodes = 0;
   #reconcileTimer: unknown;
   #publisher: StatusPublisher | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -127,6 +158,11 @@ export class ClusterNode {
       moveBudget: o.moveBudget,
       clock: this.#clock,
       onChange: () => void this.#reloads?.request(),
+      onMembers: (live) => {
+        this.#liveNodes = live;
+        // Each live node admits its share of the fleet-wide admission limits.
+        this.#supervisor?.shareAdmission?.(Math.max(1, live));
+      },
       stopShard: async () => {
         await this.#reloads?.request();
       },
@@ -163,15 +199,15 @@ export class ClusterNode {
     return this.#leases.isActive(shard) ? this.nodeId : this.#owners.get(shard);
   }
 
-  /** Every status the owners published (`account_status`), with the owner in `node`; also refreshes the shard owners seen. */
-  async publishedStatuses(): Promise<Map<string, AccountStatus & { node: string }>> {
+  /** Every status the owners published (`account_status`), with the owner in `node` and the row's stamp; also refreshes the shard owners seen. */
+  async publishedStatuses(): Promise<Map<string, PublishedStatus>> {
     const s = this.#pg.quotedSchema;
     const [statuses, owners] = await Promise.all([
-      this.#pg.pool.query<{ id: string; node: string; status: AccountStatus }>(`SELECT id, node, status FROM ${s}.account_status`),
+      this.#pg.pool.query<{ id: string; node: string; status: AccountStatus; stamp: string }>(`SELECT id, node, status, updated_at::text AS stamp FROM ${s}.account_status`),
       this.#pg.pool.query<{ shard: number; owner: string }>(`SELECT shard, owner FROM ${s}.shard_leases WHERE owner IS NOT NULL AND expires_at > now()`),
     ]);
     this.#owners = new Map(owners.rows.map((r) => [r.shard, r.owner]));
-    return new Map(statuses.rows.map((r) => [r.id, { ...r.status, node: r.node }]));
+    return new Map(statuses.rows.map((r) => [r.id, { status: { ...r.status, node: r.node }, stamp: `${r.node}@${r.stamp}` }]));
   }
 
   /** Whether this node runs `accountId` now. */
@@ -186,6 +222,24 @@ export class ClusterNode {
    */
   async start(supervisor: Reloadable, onFatal?: (e: Error) => void): Promise<void> {
     this.#onFatal = onFatal;
+    this.#supervisor = supervisor;
+    const restart = supervisor.restart?.bind(supervisor);
+    if (restart) {
+      this.#restarts = new RestartRequests({
+        ids: () => this.#view.ids(),
+        requested: (id) => this.#view.restartRequestsOf(id),
+        owns: (id) => this.owns(id),
+        restart: async (id) => {
+          await restart(id);
+          this.#restartsApplied++;
+          this.#log.info({ id }, `cluster: account ${id} restarted, as requested through another node`);
+        },
+        onSkipped: (id, e) => this.#log.info({ id, err: e instanceof Error ? e.message : String(e) }, `cluster: a restart requested for account ${id} was not carried out`),
+      });
+      // Nothing runs here yet: every counter read at open becomes the baseline (a request made
+      // before this node ran the account is met by the fresh start it gets here).
+      await this.#restarts.apply();
+    }
     this.#reloads = new Reconciler(
       () => supervisor.reload(),
       (e) => this.#log.warn({ err: e instanceof Error ? e.message : String(e) }, 'cluster: reloading the supervisor failed'),
@@ -247,13 +301,19 @@ export class ClusterNode {
   }
 
   /** This node's counters: lease rounds and queries, fenced writes the database refused, shards held and active. */
-  stats(): ClusterInfo['self'] {
+  stats(): ClusterNodeStats {
     const held = this.#leases.held();
+    const rejectedSupervisionWrites = this.#pg.rejectedWrites();
+    const rejectedStatusWrites = this.#publisher?.rejected ?? 0;
     return {
       rounds: this.#leases.rounds,
       leaseQueries: this.#leaseQueries,
-      rejectedWrites: this.#pg.rejectedWrites() + (this.#publisher?.rejected ?? 0),
+      rejectedWrites: rejectedSupervisionWrites + rejectedStatusWrites,
+      rejectedSupervisionWrites,
+      rejectedStatusWrites,
       publishedStatuses: this.#publisher?.published ?? 0,
+      restartRequestsApplied: this.#restartsApplied,
+      liveNodes: this.#liveNodes,
       held: held.size,
       active: [...held.values()].filter((s) => s.kind === 'active').length,
     };
@@ -266,6 +326,7 @@ export class ClusterNode {
       this.#view
         .refreshOne(payload)
         .then(() => this.#reloads?.request())
+        .then(() => this.#restarts?.apply([payload]))
         .catch((e: unknown) => this.#log.warn({ id: payload, err: e instanceof Error ? e.message : String(e) }, 'cluster: re-reading a changed account failed; the periodic reconcile retries'));
     }
   }
@@ -276,6 +337,7 @@ export class ClusterNode {
     this.#view
       .refreshAll()
       .then(() => this.#reloads?.request())
+      .then(() => this.#restarts?.apply())
       .catch((e: unknown) => this.#log.warn({ err: e instanceof Error ? e.message : String(e) }, 'cluster: reconciling the accounts table failed; retried later'));
   }
 

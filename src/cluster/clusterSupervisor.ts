@@ -1,22 +1,25 @@
-import type { AccountInput, AccountStatus } from '../account.js';
+import type { AccountInput } from '../account.js';
 import { applyAccountPatch, parseAccountInput } from '../accountSchema.js';
 import type { Supervisor } from '../createSupervisor.js';
-import { AccountExistsError, AccountNotFoundError, StatevisorError } from '../errors.js';
+import { AccountDisabledError, AccountExistsError, AccountNotFoundError } from '../errors.js';
+import { subscribeBatched } from '../status/subscribeBatched.js';
 import type { ClusterClock } from './clock.js';
 import type { ClusterNode } from './clusterNode.js';
+import { ClusterStatusBoard, type ClusterStatus } from './clusterStatusBoard.js';
 
-/** A status as the cluster shows it: with the node that runs the account. */
-export type ClusterStatus = AccountStatus & { node: string };
+export type { ClusterStatus } from './clusterStatusBoard.js';
 
 /**
  * What a node's control API serves in cluster mode: the local supervisor for the accounts this
  * node runs, and for every other account the cluster's view from PostgreSQL. Reads (`list`,
- * `status`) merge this node's live statuses with the statuses the owners published
- * (`account_status`, refreshed every `refreshMs`), each with `node`. Commands for an account this
- * node does not run are validated, committed in PostgreSQL (which notifies the owner) and answered
- * at once: the answer means "committed"; the owner applies it within a notification (or the next
- * reconcile). A caller who needs "applied" polls `GET /v1/accounts/:id` until the status shows it.
- * `restart` needs the owner: it is refused elsewhere with `NOT_OWNER`, naming the owner.
+ * `status`, the status model the live stream follows) show the whole cluster: this node's live
+ * statuses and the statuses the owners published (`account_status`, refreshed every
+ * `refreshMs`), each with `node`. Commands for an account this node does not run are validated,
+ * committed in PostgreSQL (which notifies the owner) and answered at once: the answer means
+ * "committed"; the owner applies it within a notification (or the next reconcile). `restart` is
+ * committed as a restart request (a counter the owner compares with what it applied). A caller
+ * who needs "applied" polls `GET /v1/accounts/:id` until the status shows it (a restart: a higher
+ * `incarnation`).
  *
  * @example
  * ```ts
@@ -24,17 +27,12 @@ export type ClusterStatus = AccountStatus & { node: string };
  * ```
  */
 export function clusterSupervisor(local: Supervisor, node: ClusterNode, clock: ClusterClock, refreshMs = 1_000, onError: (e: unknown) => void = () => {}): Supervisor & { close(): void } {
-  let remote = new Map<string, ClusterStatus>();
+  const board = new ClusterStatusBoard(local, node.nodeId, (id) => node.owns(id));
   let timer: unknown;
   let closed = false;
-  const listeners = new Set<(all: AccountStatus[]) => void>();
   const refresh = async () => {
     try {
-      remote = await node.publishedStatuses();
-      if (listeners.size > 0) {
-        const all = list();
-        for (const l of listeners) l(all);
-      }
+      board.setPublished(await node.publishedStatuses());
     } catch (e) {
       // The database is unreachable: keep the last view; local statuses stay live.
       onError(e);
@@ -43,23 +41,18 @@ export function clusterSupervisor(local: Supervisor, node: ClusterNode, clock: C
   };
   void refresh();
 
-  const withNode = (s: AccountStatus): ClusterStatus => ({ ...s, node: node.nodeId });
-  const list = (): ClusterStatus[] => {
-    const out = new Map<string, ClusterStatus>();
-    for (const [id, s] of remote) if (!node.owns(id)) out.set(id, s);
-    for (const s of local.list()) if (node.owns(s.id) || !out.has(s.id)) out.set(s.id, withNode(s));
-    return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  };
+  const withNode = (s: NonNullable<ReturnType<Supervisor['status']>>): ClusterStatus => ({ ...s, node: node.nodeId });
+  const list = (): ClusterStatus[] => [...board.model.getSnapshot().context.statuses.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) as ClusterStatus[];
   const status = (id: string): ClusterStatus | undefined => {
     if (node.owns(id)) {
       const s = local.status(id);
       return s && withNode(s);
     }
-    return remote.get(id) ?? (local.status(id) && withNode(local.status(id)!));
+    return board.status(id);
   };
   /** What a command answers for an account another node runs: its last published status with the committed config laid over. */
   const committed = (id: string, enabled: boolean): ClusterStatus => {
-    const last = remote.get(id);
+    const last = board.published(id);
     const owner = node.ownerOf(id) ?? last?.node ?? '(unassigned)';
     return { ...(last ?? { id, incarnation: 0, restarts: 0, state: enabled ? 'loading' : 'disabled' }), id, enabled, since: last?.since ?? Date.now(), node: owner };
   };
@@ -75,14 +68,7 @@ export function clusterSupervisor(local: Supervisor, node: ClusterNode, clock: C
     start: () => local.start(),
     list,
     status,
-    subscribe: (listener) => {
-      const unsub = local.subscribe(() => listener(list()));
-      listeners.add(listener);
-      return () => {
-        unsub();
-        listeners.delete(listener);
-      };
-    },
+    subscribe: (listener) => subscribeBatched(board.model, listener),
     add: async (input: AccountInput) => {
       const account = parseAccountInput(input);
       if (node.owns(account.id)) return withNode(await local.add(input));
@@ -113,19 +99,22 @@ export function clusterSupervisor(local: Supervisor, node: ClusterNode, clock: C
     },
     restart: async (id) => {
       if (node.owns(id)) return withNode(await local.restart(id));
-      await existing(id);
-      const owner = node.ownerOf(id) ?? remote.get(id)?.node;
-      throw new StatevisorError('NOT_OWNER', `Account "${id}" runs on node "${owner ?? 'none yet'}", not on "${node.nodeId}": send restart to that node's API (\`statevisor cluster\` lists the nodes).`, { retryable: true });
+      // As on one node: a disabled account is not restarted (enable starts it).
+      if (!(await existing(id)).enabled) throw new AccountDisabledError(id);
+      if (!(await pg.requestRestart(id))) throw new AccountNotFoundError(id);
+      return committed(id, true);
     },
     waitFor: (id, state, opts) => local.waitFor(id, state, opts),
     reload: () => local.reload(),
     shutdown: (opts) => local.shutdown(opts),
     done: local.done,
-    statusModel: local.statusModel,
+    // The whole cluster: the live stream follows this model.
+    statusModel: board.model,
     actor: local.actor,
     close: () => {
       closed = true;
       clock.clearTimeout(timer);
+      board.close();
     },
   };
 }

@@ -17,24 +17,35 @@ import type { PostgresStore } from '../persistence/postgresStore.js';
  */
 export class OwnedStore {
   readonly #accounts = new Map<string, Account>();
+  /** Each account's restart-request counter as last read (absent: 0). */
+  #restarts = new Map<string, number>();
 
   constructor(
     private readonly pg: PostgresStore,
     private readonly owns: (accountId: string) => boolean,
   ) {}
 
-  /** Replaces the local copy with the table (full reconcile); returns the ids whose record changed, appeared or vanished. */
+  /** Replaces the local copy with the table (full reconcile), restart-request counters included. */
   async refreshAll(): Promise<void> {
-    const all = await this.pg.loadAll();
+    const [all, restarts] = await Promise.all([this.pg.loadAll(), this.pg.restartRequests()]);
     this.#accounts.clear();
     for (const a of all) this.#accounts.set(a.id, a);
+    this.#restarts = restarts;
   }
 
-  /** Re-reads one account (after a NOTIFY). */
+  /** Re-reads one account and its restart-request counter (after a NOTIFY). */
   async refreshOne(id: string): Promise<void> {
-    const a = await this.pg.get(id);
+    const [a, restarts] = await Promise.all([this.pg.get(id), this.pg.restartRequests(id)]);
     if (a) this.#accounts.set(id, a);
     else this.#accounts.delete(id);
+    const n = restarts.get(id);
+    if (n === undefined) this.#restarts.delete(id);
+    else this.#restarts.set(id, n);
+  }
+
+  /** The account's restart-request counter as last read (0 when none was ever requested). */
+  restartRequestsOf(id: string): number {
+    return this.#restarts.get(id) ?? 0;
   }
 
   /** Every account id in the local copy (all shards). */

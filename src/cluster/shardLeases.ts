@@ -35,6 +35,8 @@ export interface ShardLeasesOptions {
   clock: ClusterClock;
   /** The set of active shards changed (acquired, promoted, lost, handing off): reconcile the accounts. Called synchronously. */
   onChange: () => void;
+  /** Membership changed: `live` nodes are live and not draining now (this one included unless it drains). Called synchronously. */
+  onMembers?: (live: number) => void;
   /** Resolves once every account of `shard` is stopped (cleaned) on this node. */
   stopShard: (shard: number) => Promise<void>;
   /** A fatal condition (another live process took this node id): the node must stop. */
@@ -193,6 +195,7 @@ export class ShardLeases {
     if (key !== this.#memberKey) {
       this.#memberKey = key;
       this.#stableSince = this.o.clock.now();
+      this.o.onMembers?.(nodes.filter((n) => !n.draining).length);
     }
   }
 

@@ -55,6 +55,7 @@ export function buildProgram(proc: CliProcess): Command {
     .option('--lease-ms <ms>', 'cluster mode: shard lease length (default 15000)', parseInteger)
     .option('--renew-ms <ms>', 'cluster mode: lease renewal interval (default 5000)', parseInteger)
     .option('--handover-margin-ms <ms>', 'cluster mode: wait before taking over after an unclean loss (default 20000)', parseInteger)
+    .option('--reconcile-ms <ms>', 'cluster mode: full re-read of the accounts table, in case a notification was lost (default 30000)', parseInteger)
     .option('--database-schema <name>', 'cluster mode: PostgreSQL schema (default statevisor)')
     .option('--heartbeat-interval-ms <ms>', 'session heartbeat interval, below the platform idle timeout (default 15000)', parseInteger)
     .option('--starts-per-second <n>', 'admission control: account starts per second, 0 = off (default 50)', Number)
@@ -111,6 +112,7 @@ function startFlags(opts: Record<string, unknown>): Record<string, unknown> {
     'cluster.renewMs': opts.renewMs,
     'cluster.handoverMarginMs': opts.handoverMarginMs,
     'cluster.shards': opts.shards,
+    'cluster.reconcileMs': opts.reconcileMs,
     'admission.startsPerSecond': opts.startsPerSecond,
     'admission.burst': opts.startBurst,
     'admission.maxStarting': opts.maxStarting,

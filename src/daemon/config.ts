@@ -59,6 +59,7 @@ export const daemonConfigSchema = z.strictObject({
     renewMs: z.number().int().positive().optional(),
     shards: z.number().int().min(1).max(65_536).optional(),
     handoverMarginMs: z.number().int().nonnegative().optional(),
+    reconcileMs: z.number().int().positive().optional(),
   }),
 });
 

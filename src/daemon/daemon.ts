@@ -16,7 +16,7 @@ import { createSimulator, type Simulator } from '../simulator/index.js';
 import type { ShutdownStats } from '../supervision/shutdownStats.js';
 import type { DaemonConfig } from './config.js';
 import { armDemoFaults, demoAccounts } from './demo.js';
-import { clusterSupervisor, systemClock, type ClusterNode } from '../cluster/index.js';
+import { clusterMetrics, clusterSupervisor, systemClock, type ClusterNode } from '../cluster/index.js';
 import { openDaemonClusterNode } from './clusterMode.js';
 import { loggedKeywordReplies } from './replyLogger.js';
 
@@ -129,7 +129,14 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       maxConnections: config.api.maxConnections,
       headersTimeoutMs: config.api.headersTimeoutMs,
       requestTimeoutMs: config.api.requestTimeoutMs,
-      ...(node ? { cluster: () => node.info() } : {}),
+      ...(node
+        ? {
+            cluster: () => node.info(),
+            // Each node's metrics count only the accounts it runs (summing over nodes gives the cluster).
+            metricsSupervisor: supervisor,
+            extraMetrics: () => clusterMetrics(node.stats(), config.admission.startsPerSecond > 0 ? config.admission.startsPerSecond : undefined),
+          }
+        : {}),
     }).catch(nameThePortSetting(API_PORT_SETTING));
     parts.api = api;
     if (api.createdToken) io.stderr.write(`statevisor: generated the control API token (saved in ${api.tokenFile}; \`statevisor token\` shows where it is later): ${api.createdToken}\n`);

@@ -5,7 +5,8 @@ import { StoreVersionTooNewError } from './postgresErrors.js';
  * The schema's versions, oldest first. Each is applied once, in one transaction with the version
  * row, so a database is always at exactly one version. Never edit a released entry: add one.
  * Version 1 holds the store (accounts, supervision, meta) and the cluster's tables (nodes, shard
- * leases, published statuses), so every node of a cluster agrees on one schema version.
+ * leases, published statuses), so every node of a cluster agrees on one schema version; version 2
+ * adds the accounts' restart-request counter.
  */
 const MIGRATIONS: readonly { version: number; statements: (s: string) => string[] }[] = [
   {
@@ -21,6 +22,14 @@ const MIGRATIONS: readonly { version: number; statements: (s: string) => string[
          expires_at timestamptz NOT NULL DEFAULT '-infinity', clean boolean NOT NULL DEFAULT true)`,
       `CREATE TABLE ${s}.account_status (id text PRIMARY KEY, node text NOT NULL, status jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
     ],
+  },
+  {
+    // Restart requests from any node (cluster mode): a counter the API of any node bumps and the
+    // owner compares with the last value it applied, so a lost notification delays a restart
+    // until the next reconcile but never loses it. Not part of the account's record: bumping it
+    // changes no configuration.
+    version: 2,
+    statements: (s) => [`ALTER TABLE ${s}.accounts ADD COLUMN restart_requests bigint NOT NULL DEFAULT 0`],
   },
 ];
 

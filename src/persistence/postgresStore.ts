@@ -24,6 +24,14 @@ export interface PostgresStore extends AccountStore {
   readonly pool: pg.Pool;
   /** Fenced writes the database refused (`LEASE_LOST`) since the store opened. */
   rejectedWrites(): number;
+  /**
+   * Cluster mode: asks the account's owner for a restart by bumping the account's restart-request
+   * counter (committed, with `NOTIFY` on the store's channel in the same statement). Resolves
+   * `false` when no such account exists.
+   */
+  requestRestart(id: string): Promise<boolean>;
+  /** The restart-request counter of every account that has one above 0 (or of `id` only). */
+  restartRequests(id?: string): Promise<Map<string, number>>;
 }
 
 /**
@@ -157,6 +165,8 @@ class PgAccountStore {
       quotedSchema: this.s,
       pool: this.pool,
       rejectedWrites: () => this.#rejected,
+      requestRestart: (id) => this.#requestRestart(id),
+      restartRequests: (id) => this.#restartRequests(id),
       loadAll: () => this.#loadAll(),
       get: (id) => this.#get(id),
       put: (account) => this.#put(account),
@@ -228,6 +238,24 @@ class PgAccountStore {
       [id, this.o.notifyChannel ?? null],
       'write',
     );
+  }
+
+  async #requestRestart(id: string): Promise<boolean> {
+    const { rows } = await this.#query<{ id: string }>(
+      `WITH w AS (UPDATE ${this.s}.accounts SET restart_requests = restart_requests + 1 WHERE id = $1 RETURNING id)
+       SELECT w.id, CASE WHEN $2::text IS NULL THEN NULL ELSE pg_notify($2::text, w.id) END FROM w`,
+      [id, this.o.notifyChannel ?? null],
+      'write',
+    );
+    return rows.length > 0;
+  }
+
+  async #restartRequests(id: string | undefined): Promise<Map<string, number>> {
+    const { rows } =
+      id === undefined
+        ? await this.#query<{ id: string; n: string }>(`SELECT id, restart_requests AS n FROM ${this.s}.accounts WHERE restart_requests > 0`, [], 'read')
+        : await this.#query<{ id: string; n: string }>(`SELECT id, restart_requests AS n FROM ${this.s}.accounts WHERE id = $1 AND restart_requests > 0`, [id], 'read');
+    return new Map(rows.map((r) => [r.id, Number(r.n)]));
   }
 
   async #loadSupervision(): Promise<Record<string, SupervisionRecord>> {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CURRENT_SCHEMA_VERSION, postgresStore, type PostgresStore } from '../../src/persistence/index.js';
 import { adminQuery, freshSchema, PG_URL } from '../helpers/postgres.js';
@@ -25,7 +26,8 @@ describe('postgresStore', () => {
     const stores = await Promise.all([1, 2, 3].map(() => opened(postgresStore({ connectionString: PG_URL, schema }))));
     expect(stores).toHaveLength(3);
     const versions = await adminQuery(`SELECT version FROM "${schema}".schema_version ORDER BY version`);
-    expect(versions.rows.map((r: { version: number }) => r.version)).toEqual([CURRENT_SCHEMA_VERSION]);
+    // Each version once, in order (not twice: three stores opened the schema together).
+    expect(versions.rows.map((r: { version: number }) => r.version)).toEqual(Array.from({ length: CURRENT_SCHEMA_VERSION }, (_, i) => i + 1));
   });
 
   it('refuses a schema newer than the code, changing nothing', async () => {
@@ -104,5 +106,29 @@ describe('postgresStore', () => {
     fence = { shard: 3, owner: 'node-b', epoch: 2 };
     await store.saveSupervision('x', undefined);
     expect(await store.loadSupervision()).toEqual({});
+  });
+
+  it('a restart request bumps the account\'s counter and notifies its id once committed; the record is untouched; an unknown account is refused', async () => {
+    const schema = schemaForTest();
+    const channel = `restarts_${schema}`;
+    const store = await opened(postgresStore({ connectionString: PG_URL, schema, notifyChannel: channel }));
+    await store.put(account('r1'));
+    await store.put(account('r2'));
+    const listener = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5_000 });
+    await listener.connect();
+    cleanups.push(() => listener.end());
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    await listener.query(`LISTEN "${channel}"`);
+    expect(await store.restartRequests()).toEqual(new Map());
+    expect(await store.requestRestart('r1')).toBe(true);
+    expect(await store.requestRestart('r1')).toBe(true);
+    expect(await store.requestRestart('nobody')).toBe(false);
+    expect(await store.restartRequests()).toEqual(new Map([['r1', 2]]));
+    expect(await store.restartRequests('r2')).toEqual(new Map());
+    expect(await store.get('r1')).toEqual(account('r1'));
+    const deadline = Date.now() + 5_000;
+    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(heard).toEqual(['r1', 'r1']);
   });
 });
