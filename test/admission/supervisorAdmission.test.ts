@@ -114,6 +114,32 @@ describe('admission control in the supervisor', () => {
     expect(s.admission()).toMatchObject({ waiting: 0, droppedTotal: 3 });
   });
 
+  it('fairness: an account that fails at every start goes to the back each time and starves nobody', async () => {
+    const order: string[] = [];
+    const s = supervise({
+      admission: { startsPerSecond: 40, burst: 10 },
+      // Back in the queue a millisecond after each failure, and never suspended during the test.
+      restart: { backoff: { minMs: 1, maxMs: 1, jitter: 'none' }, intensity: { maxRestarts: 1_000, withinMs: 60_000 } },
+      worker: async ({ account, signal }) => {
+        order.push(account.id);
+        if (account.id === 'flaky') throw new Error('fails at once, every time');
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      },
+    });
+    await s.start();
+    await s.add({ id: 'flaky' });
+    for (let i = 0; i < 20; i += 1) await s.add({ id: `acct-${i}` });
+    for (let i = 0; i < 20; i += 1) await s.waitFor(`acct-${i}`, 'running', { timeoutMs: 15_000 });
+    // Every other account got its first start before the flaky one got its third: it asked again
+    // after each failure, and each time went behind everyone already waiting.
+    const thirdFlaky = order.map((id, i) => (id === 'flaky' ? i : -1)).filter((i) => i >= 0)[2] ?? order.length;
+    for (let i = 0; i < 20; i += 1) expect(order.indexOf(`acct-${i}`), `acct-${i}`).toBeLessThan(thirdFlaky);
+    // And it is not starved either: it keeps getting turns once the others are running.
+    const flakyStarts = () => order.filter((id) => id === 'flaky').length;
+    for (const until = Date.now() + 10_000; flakyStarts() < 4 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    expect(flakyStarts()).toBeGreaterThanOrEqual(4);
+  });
+
   it('a restart storm waits its turn like first starts: never more than burst starts in any second', async () => {
     let crash = true;
     let starts = 0;
