@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * try { await supervisor.add({ id: 'a' }); }
- * catch (e) { if (e instanceof StatevisorError && e.code === 'ACCOUNT_EXISTS') { ... } }
+ * catch (e) { if (e instanceof StatevisorError && e.code === 'ACCOUNT_EXISTS') console.log('already supervised'); }
  * ```
  */
 export class StatevisorError extends Error {

@@ -35,7 +35,7 @@ export interface SettingsSchema {
  *
  * @example
  * ```ts
- * const worker = withSettingsSchema(async ({ account, signal }) => { … }, z.object({ region: z.string() }));
+ * const worker = withSettingsSchema(async ({ account, signal }) => { await run(account, signal); }, z.object({ region: z.string() }));
  * ```
  */
 export interface DeclaresSettings {

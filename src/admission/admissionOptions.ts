@@ -8,8 +8,16 @@ import { StatevisorError } from '../errors.js';
  *   rounded up). Starts are paced one every 1/`startsPerSecond` from the first, so `burst` binds
  *   only when it is below `startsPerSecond` (then it is the rate); platforms that watch logins
  *   count per window, so the window is enforced as such.
- * - `maxStarting`: at most this many tasks admitted but not yet `running` (or ended) at once
- *   (default: unlimited). Bounds how many logins are in flight when the platform is slow.
+ * - `maxStarting`: at most this many admitted starts still starting at once (default:
+ *   unlimited). Bounds how many logins are in flight when the platform is slow.
+ * - `holdUntil`: when a start is over (default `'running'`): when its task is `running`, that is
+ *   when its worker is started; or, with `'ready'`, when its worker calls `ctx.ready()`, for
+ *   example once its session is registered (the bundled `websocketSession` calls it; the daemon
+ *   uses `'ready'`). A start counts toward `maxStarting` until it is over and toward the
+ *   one-second window until a second after that, so with `'ready'` the `burst` bound holds for
+ *   the logins the platform sees, whatever their connect time. A worker that never calls
+ *   `ready()` holds its start until its task leaves `running`: use `'ready'` only with workers
+ *   that call it.
  *
  * @example
  * ```ts
@@ -20,6 +28,7 @@ export interface AdmissionOptions {
   startsPerSecond: number;
   burst?: number;
   maxStarting?: number;
+  holdUntil?: 'running' | 'ready';
 }
 
 /** {@link AdmissionOptions} with every default filled in. */
@@ -27,21 +36,22 @@ export interface ResolvedAdmission {
   startsPerSecond: number;
   burst: number;
   maxStarting: number;
+  holdUntil: 'running' | 'ready';
 }
 
 /**
  * Checks admission options and fills in the defaults.
  *
  * @throws StatevisorError `INVALID_OPTIONS` naming the field, for a rate that is not a positive
- * number, or a `burst` / `maxStarting` that is not a positive integer.
+ * number, a `burst` / `maxStarting` that is not a positive integer, or an unknown `holdUntil`.
  *
  * @example
  * ```ts
- * resolveAdmission({ startsPerSecond: 500 }); // { startsPerSecond: 500, burst: 500, maxStarting: Infinity }
+ * resolveAdmission({ startsPerSecond: 500 }); // { startsPerSecond: 500, burst: 500, maxStarting: Infinity, holdUntil: 'running' }
  * ```
  */
 export function resolveAdmission(options: AdmissionOptions): ResolvedAdmission {
-  const { startsPerSecond, burst = Math.ceil(startsPerSecond), maxStarting = Number.POSITIVE_INFINITY } = options;
+  const { startsPerSecond, burst = Math.ceil(startsPerSecond), maxStarting = Number.POSITIVE_INFINITY, holdUntil = 'running' } = options;
   if (!(typeof startsPerSecond === 'number' && Number.isFinite(startsPerSecond) && startsPerSecond > 0)) {
     throw invalid('startsPerSecond', `must be a positive number of starts per second, got ${String(startsPerSecond)}`);
   }
@@ -49,7 +59,8 @@ export function resolveAdmission(options: AdmissionOptions): ResolvedAdmission {
   if (!(maxStarting === Number.POSITIVE_INFINITY || (Number.isInteger(maxStarting) && maxStarting >= 1))) {
     throw invalid('maxStarting', `must be a whole number of tasks, at least 1, got ${String(maxStarting)}`);
   }
-  return { startsPerSecond, burst, maxStarting };
+  if (holdUntil !== 'running' && holdUntil !== 'ready') throw invalid('holdUntil', `must be 'running' or 'ready', got ${String(holdUntil)}`);
+  return { startsPerSecond, burst, maxStarting, holdUntil };
 }
 
 function invalid(field: string, what: string): StatevisorError {

@@ -44,7 +44,7 @@ export function auditedCommand(method: string | undefined, segments: readonly st
  *
  * @example
  * ```ts
- * logAudit(log, req, { command: 'add', accountId: 'shop-1', status: 201, remote: '127.0.0.1' });
+ * logAudit(log, { command: 'add', accountId: 'shop-1', status: 201, remote: '127.0.0.1' });
  * // {"audit":true,"command":"add","accountId":"shop-1","status":201,"outcome":"ok","remote":"127.0.0.1","msg":"audit: add shop-1 → 201 ok"}
  * ```
  */

@@ -5,6 +5,7 @@ import type { AccountPatch, Supervisor } from '../createSupervisor.js';
 import { AccountNotFoundError } from '../errors.js';
 import { HttpError } from './errors.js';
 import { historyRoute } from './historyRoute.js';
+import { assertNoMaskedSecrets } from './maskedSecrets.js';
 import type { MetricsCollector } from './metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 import type { Route } from './routes.js';
@@ -59,13 +60,23 @@ export function apiRoutes(deps: EndpointDeps): Route<Endpoint>[] {
   return [
     { pattern: ['health'], methods: { GET: none(async () => health(deps)) } },
     { pattern: ['metrics'], methods: { GET: none(async () => ({ status: 200, text: { body: deps.metrics.render(), contentType: PROMETHEUS_CONTENT_TYPE } })) } },
-    { pattern: ['v1', 'accounts'], methods: { GET: none(async () => ok({ accounts: sup.list() })), POST: required(async (_, body) => created(sup, await sup.add(body as AccountInput))) } },
+    {
+      pattern: ['v1', 'accounts'],
+      methods: {
+        GET: none(async () => ok({ accounts: sup.list() })),
+        POST: required(async (_, body) => {
+          assertNoMaskedSecrets(body);
+          return created(sup, await sup.add(body as AccountInput));
+        }),
+      },
+    },
     {
       pattern: ['v1', 'accounts', ':id'],
       methods: {
         GET: none(async (params) => withConfiguration(sup, one(idOf(params)))),
         PATCH: required(async (params, body, headers) => {
           const ifMatch = headers['if-match'];
+          assertNoMaskedSecrets(body);
           return withConfiguration(sup, await sup.update(idOf(params), body as AccountPatch, ifMatch === undefined ? {} : { ifMatch }));
         }),
         DELETE: optional(async (params) => {

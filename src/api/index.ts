@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { createControlApi, instrumentStore } from './api/index.js';
+ * import { createControlApi, instrumentStore, memoryStore, createSupervisor } from 'statevisor';
  * const store = instrumentStore(memoryStore());
  * const supervisor = createSupervisor({ worker, store });
  * await supervisor.start();

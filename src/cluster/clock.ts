@@ -18,7 +18,7 @@ export interface ClusterClock {
  * The process's monotonic clock (`performance.now()`) and Node's timers.
  * @example
  * ```ts
- * createClusterNode({ clock: systemClock, ... });
+ * await openClusterNode({ connectionString: 'postgres://postgres@127.0.0.1:5432/statevisor', clock: systemClock });
  * ```
  */
 export const systemClock: ClusterClock = {

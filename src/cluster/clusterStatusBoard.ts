@@ -23,7 +23,7 @@ export interface PublishedStatus {
  * ```ts
  * const board = new ClusterStatusBoard(supervisor, 'a', (id) => node.owns(id));
  * board.setPublished(await node.publishedStatuses());
- * board.model.on('changed', ({ id, status }) => console.log(id, status?.node));
+ * board.model.on('changed', ({ id, status }) => console.log(id, (status as ClusterStatus | undefined)?.node));
  * ```
  */
 export class ClusterStatusBoard {

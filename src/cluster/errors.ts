@@ -6,6 +6,7 @@ import { StatevisorError } from '../errors.js';
  *
  * @example
  * ```ts
+ * try { await openClusterNode({ connectionString: 'postgres://postgres@127.0.0.1:5432/statevisor', nodeId: 'a' }); }
  * catch (e) { if (e instanceof StatevisorError && e.code === 'DUPLICATE_NODE_ID') process.exit(2); }
  * ```
  */

@@ -4,7 +4,6 @@
  *
  * @example
  * ```ts
- * import { openClusterNode } from './cluster/index.js';
  * const node = await openClusterNode({ connectionString: process.env.STATEVISOR_DATABASE_URL!, nodeId: 'a' });
  * ```
  */

@@ -14,7 +14,7 @@ import { LeaseDeadlineError } from './errors.js';
  * @example
  * ```ts
  * const conn = new LeaseConnection({ connectionString, deadlineMs: 2_000, channels: ['statevisor_leases'], onNotify, onConnect });
- * const { rows } = await conn.query('renew', 'UPDATE …', [..]);
+ * const { rows } = await conn.query('renew', 'UPDATE statevisor.shard_leases SET expires_at = now() + $3::interval WHERE shard = $1 AND epoch = $2 RETURNING shard', [7, 3, '15 seconds']);
  * await conn.close();
  * ```
  */

@@ -35,7 +35,7 @@ export interface LeaseRow {
  *
  * @example
  * ```ts
- * const table: LeaseTable = pgLeaseTable(connection, { schema: 'statevisor' });
+ * const table: LeaseTable = pgLeaseTable(connection, { schema: 'statevisor', channel: 'statevisor_leases' });
  * ```
  */
 export interface LeaseTable {

@@ -57,10 +57,10 @@ export interface ShardLeasesOptions {
  *
  * @example
  * ```ts
- * const leases = new ShardLeases({ table, nodeId: 'a', incarnation: randomUUID(), shards: 256, leaseMs: 15_000, renewMs: 5_000, ... });
+ * const leases = new ShardLeases({ table, nodeId: 'a', incarnation: randomUUID(), shards: 256, leaseMs: 15_000, renewMs: 5_000, ...timings, clock, onChange, stopShard, onFatal, log });
  * await leases.start();
  * leases.isActive(shardOf('shop-42', 256));
- * await leases.drain(); await leases.stop();
+ * await leases.drain(10_000); await leases.stop();
  * ```
  */
 export class ShardLeases {

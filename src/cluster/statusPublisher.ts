@@ -12,7 +12,7 @@ import type { ClusterClock } from './clock.js';
  *
  * @example
  * ```ts
- * const publisher = new StatusPublisher({ pool, schema: '"statevisor"', nodeId: 'a', fenceFor, shardOf, clock, flushMs: 250 });
+ * const publisher = new StatusPublisher({ pool, quotedSchema: '"statevisor"', nodeId: 'a', fenceFor, shardOf, clock, flushMs: 250, queryTimeoutMs: 2_000, onError: (e) => log.warn({ err: e }, 'status publish failed') });
  * supervisor.subscribe((all) => publisher.observe(all));
  * ```
  */

@@ -107,7 +107,8 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       store,
       logger,
       cancelTimeoutMs: config.cancelTimeoutMs,
-      ...(config.admission.startsPerSecond > 0 ? { admission: config.admission } : {}),
+      // The session worker calls ctx.ready() once registered, so a start counts until its login is done.
+      ...(config.admission.startsPerSecond > 0 ? { admission: { ...config.admission, holdUntil: 'ready' as const } } : {}),
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       ...(config.restart ? { restart: config.restart } : {}),
       ...(parts.relay ? { inspect: parts.relay.inspect } : {}),

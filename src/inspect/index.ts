@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { createInspectionRelay } from './inspect/index.js';
+ * import { createInspectionRelay, createSupervisor } from 'statevisor';
  * const relay = await createInspectionRelay();
  * const supervisor = createSupervisor({ worker, inspect: relay.inspect });
  * ```

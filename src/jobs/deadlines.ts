@@ -17,7 +17,7 @@ import type { JobRecord } from './record.js';
  * @example
  * ```ts
  * const deadlines = new Deadlines(clock, (rec) => onTimeout(rec));
- * deadlines.add(rec);     // when it starts
+ * deadlines.add(rec, clock.now()); // when it starts
  * deadlines.remove(rec);  // when it ends first
  * ```
  */

@@ -78,6 +78,7 @@ interface ResolvedGather {
  *
  * @example
  * ```ts
+ * const urls = ['https://example.com/a', 'https://example.com/b'];
  * const results = await gather((url, signal) => fetch(url, { signal }).then((r) => r.status), urls, {
  *   concurrency: 4, taskTimeoutMs: 2_000, globalTimeoutMs: 10_000, jitterMs: 100,
  * });

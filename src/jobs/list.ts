@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * class Item implements ListNode<Item> { prev = undefined; next = undefined; list = undefined; }
+ * class Item implements ListNode<Item> { prev: Item | undefined; next: Item | undefined; list: object | undefined; }
  * ```
  */
 export interface ListNode<T> {
@@ -21,7 +21,9 @@ export interface ListNode<T> {
  *
  * @example
  * ```ts
- * const list = new IntrusiveList<Node>();
+ * class Item implements ListNode<Item> { prev: Item | undefined; next: Item | undefined; list: object | undefined; }
+ * const [a, b] = [new Item(), new Item()];
+ * const list = new IntrusiveList<Item>();
  * list.push(a); list.push(b); list.remove(a); list.shift(); // b
  * ```
  */

@@ -133,7 +133,7 @@ export interface RecordCanceller {
  *
  * @example
  * ```ts
- * return new JobHandleImpl<T>(this, rec);
+ * const handle: JobHandle<number> = new JobHandleImpl<number>(engine, rec); // in the engine's submit()
  * ```
  */
 export class JobHandleImpl<T> implements JobHandle<T> {

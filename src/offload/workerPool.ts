@@ -67,7 +67,7 @@ export const WORKER_POOL_DEFAULTS = Object.freeze({
  *
  * @example
  * ```ts
- * const digest = await pool.run<string>(new URL('./hash.js', import.meta.url), 'sha256', buffer, { signal });
+ * const digest: string = await pool.run(new URL('./hash.js', import.meta.url), 'sha256', buffer, { signal });
  * ```
  */
 export interface WorkerPool {

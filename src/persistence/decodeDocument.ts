@@ -22,6 +22,7 @@ export interface RecordIssue {
  *
  * @example
  * ```ts
+ * try { await lowdbStore({ file: 'data/statevisor.json' }); }
  * catch (e) { if (e instanceof StoreInvalidRecordsError) for (const i of e.issues) console.log(i.id, i.field, i.reason); }
  * ```
  */

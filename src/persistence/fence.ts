@@ -35,7 +35,8 @@ export type FenceProvider = (accountId: string) => Fence | undefined;
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof StatevisorError && e.code === 'LEASE_LOST') stopLocally(id); }
+ * try { await store.put(account); }
+ * catch (e) { if (e instanceof StatevisorError && e.code === 'LEASE_LOST') stopLocally(account.id); }
  * ```
  */
 export class LeaseLostError extends StatevisorError {

@@ -14,7 +14,7 @@ export interface FileStamp {
  * The stamp of `file` now, or `undefined` if it does not exist.
  * @example
  * ```ts
- * lastOwnWrite = await stampOf(file); // right after writing it
+ * const lastOwnWrite = await stampOf(file); // right after writing it
  * ```
  */
 export async function stampOf(file: string): Promise<FileStamp | undefined> {

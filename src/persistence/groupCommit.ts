@@ -21,6 +21,7 @@ export interface GroupCommitHandlers<T> {
  *
  * @example
  * ```ts
+ * type Op = { id: string; enabled: boolean };
  * const gc = new GroupCommit<Op>({ commit: (ops) => writeFile(apply(ops)), onFailure: rollBack, toCallerError: (e) => e });
  * await Promise.all(ops.map((op) => gc.add(op))); // one write for all of them
  * ```

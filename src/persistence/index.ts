@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { lowdbStore, DEFAULT_DATA_FILE } from './persistence/index.js';
+ * import { lowdbStore, DEFAULT_DATA_FILE } from 'statevisor';
  * const store = await lowdbStore({ file: DEFAULT_DATA_FILE, secret: process.env.STATEVISOR_SECRET });
  * ```
  */

@@ -6,6 +6,7 @@ import { StatevisorError } from '../errors.js';
  *
  * @example
  * ```ts
+ * try { await postgresStore({ connectionString: 'postgres://postgres@127.0.0.1:5432/statevisor' }); }
  * catch (e) { if (e instanceof DatabaseUnavailableError) process.exit(2); }
  * ```
  */
@@ -29,6 +30,7 @@ export class DatabaseUnavailableError extends StatevisorError {
  *
  * @example
  * ```ts
+ * try { await postgresStore({ connectionString: 'postgres://postgres@127.0.0.1:5432/statevisor' }); }
  * catch (e) { if (e instanceof StatevisorError && e.code === 'STORE_VERSION_TOO_NEW') console.error(e.message); }
  * ```
  */

@@ -33,7 +33,7 @@ const EMPTY_LOCK_GRACE_MS = 200;
  * @example
  * ```ts
  * const lock = await acquireStoreLock('/data/statevisor.json', 30_000);
- * try { … } finally { await lock.release(); }
+ * try { await rewrite('/data/statevisor.json'); } finally { await lock.release(); }
  * ```
  * @throws StoreLockedError naming the pid (and host) that holds the lock, and the lock file to delete if that is wrong.
  */

@@ -5,7 +5,8 @@ import { withTimeout as bounded } from '../withTimeout.js';
  * purpose: `StoreWriteError` then quotes its message ("writing … did not finish within … ms").
  * @example
  * ```ts
- * if (e instanceof StoreWriteError && e.cause instanceof IoTimeoutError) { … }
+ * try { await store.put(account); }
+ * catch (e) { if (e instanceof StoreWriteError && e.cause instanceof IoTimeoutError) console.error('the disk is too slow'); }
  * ```
  */
 export class IoTimeoutError extends Error {

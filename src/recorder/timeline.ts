@@ -21,7 +21,7 @@ export function formatTimeline(history: readonly HistoryEntry[], options: Format
  *
  * @example
  * ```ts
- * describeEntry({ at: 0, kind: 'command', command: 'restart' }); // 'command: restart'
+ * describeEntry({ at: 0, kind: 'command', command: 'restart', outcome: 'ok' }); // 'command: restart'
  * ```
  */
 export function describeEntry(entry: HistoryEntry): string {

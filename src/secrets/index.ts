@@ -4,7 +4,8 @@
  *
  * @example
  * ```ts
- * import { isSecretKey, redactUrl, toSafeJson } from './secrets/index.js';
+ * isSecretKey('apiKey'); // true
+ * redactUrl('wss://platform.example/ws?token=abc'); // 'wss://platform.example/ws?token=***'
  * ```
  * @packageDocumentation
  */

@@ -77,13 +77,19 @@ function copyEntries(value: object, depth: number, ancestors: Set<object>): Reco
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     if (isSecretKey(key)) {
-      if (item !== undefined) out[key] = MASK;
+      if (item !== undefined) put(out, key, MASK);
       continue;
     }
     const copied = copy(item, depth + 1, ancestors);
-    if (copied !== undefined) out[key] = copied;
+    if (copied !== undefined) put(out, key, copied);
   }
   return out;
+}
+
+/** An own property even for `__proto__` (JSON.parse makes one), which `out[key] =` would turn into the prototype, dropping it. */
+function put(out: Record<string, unknown>, key: string, item: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+  else out[key] = item;
 }
 
 function errorJson(error: Error): Record<string, unknown> {

@@ -27,7 +27,7 @@ export type SessionPhase = 'connecting' | 'registering' | 'live' | 'closing';
  *
  * @example
  * ```ts
- * errorForClose(4003, 'banned', 'registering', undefined).retryable; // false
+ * errorForClose(4003, 'banned', 'registering', undefined) instanceof AccountBannedError; // true: never retried
  * ```
  */
 export function errorForClose(code: number, reason: string, phase: SessionPhase, socketError: Error | undefined): Error {

@@ -186,6 +186,8 @@ export class SessionRun implements ReplyChannel {
     Object.assign(this.reporter.details, { connected: true, connectedAt: this.clock.now(), sessionId });
     this.reporter.now();
     this.heartbeat.start();
+    // The login is done: admission control (holdUntil 'ready') stops counting this start as in flight.
+    this.ctx.ready?.();
     this.ctx.log.info({ sessionId }, 'session registered');
   }
 

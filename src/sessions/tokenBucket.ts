@@ -35,6 +35,7 @@ export interface TokenBucket {
  * @example
  * ```ts
  * const bucket = createTokenBucket({ capacity: 5, refillPerSec: 1 });
+ * let dropped = 0;
  * if (!bucket.tryTake()) dropped += 1;
  * ```
  */

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { createSimulator } from './simulator/index.js';
+ * import { createSimulator } from 'statevisor';
  * const sim = await createSimulator();
  * ```
  */

@@ -58,6 +58,8 @@ export interface SimulatorStats {
  *
  * @example
  * ```ts
+ * type Conn = { id: number };
+ * const conn: Conn = { id: 1 };
  * const ledger = new Ledger<Conn>((v) => console.warn(v));
  * ledger.register('a', conn); ledger.unregister('a', conn, 1000);
  * ```
@@ -158,7 +160,8 @@ export class Ledger<T> {
   snapshot(): SimulatorStats {
     const accounts: Record<string, AccountStats> = {};
     for (const [id, s] of this.accounts) {
-      accounts[id] = {
+      // defineProperty: an account may be called `__proto__`, which `accounts[id] =` would make the prototype.
+      Object.defineProperty(accounts, id, { enumerable: true, writable: true, configurable: true, value: {
         sessions: s.sessions,
         maxConcurrent: s.maxConcurrent,
         replies: s.replies.map((r) => ({ ...r })),
@@ -166,7 +169,7 @@ export class Ledger<T> {
         staleFrames: s.staleFrames,
         duplicateReplies: s.duplicateReplies,
         timeline: s.timeline.map((t) => ({ ...t })),
-      };
+      } satisfies AccountStats });
     }
     return { totalConnections: this.totalConnections, openSockets: this.openSockets, violations: this.violations.map((v) => ({ ...v })), accounts };
   }

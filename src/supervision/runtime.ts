@@ -286,7 +286,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     );
   }
 
-  /** Spawns the next incarnation now; `ticket` (admission) is released once it runs or ends. */
+  /** Spawns the next incarnation now; `ticket` (admission) is released once it runs (or is ready) or ends. */
   #launch(slot: AccountSlot, ticket: AdmissionTicket | undefined): void {
     slot.report = undefined;
     slot.incarnation += 1;
@@ -316,6 +316,10 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       logicFor: o.logicFor,
       load: () => this.#loadAccount(id),
       report: (details) => this.#onReport(slot, handle, details),
+      // With `holdUntil: 'ready'`, the admission ticket is held through `running` until this.
+      ready: () => {
+        if (slot.task?.handle === handle) slot.task.ticket?.release();
+      },
       // One scope per incarnation: a leaked incarnation's jobs never share limits with the next one's.
       jobs: new TrackedJobs(() => o.jobs.scope(`${id}#${incarnation}`, { limits: o.jobLimits })),
       cancelTimeoutMs: o.cancelTimeoutMs,
@@ -354,7 +358,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (slot.task !== task || task.state === value) return;
     const from = task.state;
     task.state = value;
-    if (value !== 'loading') task.ticket?.release();
+    if (value !== 'loading' && !(value === 'running' && this.#o.admission?.holdUntil === 'ready')) task.ticket?.release();
     const incarnation = slot.incarnation;
     this.#recorder.record(slot, { kind: 'transition', incarnation, from, to: value, event: taskTransitionEvent(from, value, context) });
     if (value === 'running') task.runningSince = this.#o.clock.now();

@@ -19,6 +19,12 @@ export interface WorkerContext {
   /** Short jobs owned by this task: cancelled and awaited when the task leaves `running`. */
   jobs: AccountJobs;
   /**
+   * Says the worker is up: its login is done (a session registered). Admission control with
+   * `holdUntil: 'ready'` counts the start as in flight until then; otherwise it does nothing.
+   * Idempotent. Always set by the supervisor; optional so a context can be made by hand.
+   */
+  ready?: () => void;
+  /**
    * The supervisor's clock (its `clock` option): a worker that waits or reads the time through it
    * runs on simulated time too. Always set by the supervisor; optional so a context can be made by hand.
    */

@@ -20,6 +20,8 @@ export interface WorkerHandleOptions {
   /** Makes the task's logger; called at most once, when something first logs. */
   log: () => Logger;
   report: (details: Record<string, unknown>) => void;
+  /** The worker called `ctx.ready()` (its login is done); see `WorkerContext.ready`. */
+  ready?: () => void;
   /** This incarnation's jobs. */
   jobs: TrackedJobs;
   /** How long a worker that resolved waits for its cancelled jobs; see `run()`. */
@@ -117,7 +119,8 @@ export class WorkerHandle {
   #start(): Promise<WorkerOutcome> {
     const account = this.#account;
     if (!account || this.#controller.signal.aborted) return Promise.resolve({ ok: true });
-    const ctx: WorkerContext = { account, signal: this.#controller.signal, log: undefined as never, report: this.#report, jobs: this.#options.jobs, clock: this.#options.clock ?? systemClock };
+    const ready = this.#options.ready ?? noop;
+    const ctx: WorkerContext = { account, signal: this.#controller.signal, log: undefined as never, report: this.#report, jobs: this.#options.jobs, clock: this.#options.clock ?? systemClock, ready };
     // The logger is made when the worker first reads `ctx.log` (see `log`).
     Object.defineProperty(ctx, 'log', { get: () => this.log, enumerable: true });
     let logic: WorkerLogic;
@@ -177,3 +180,5 @@ function runFunction(worker: (ctx: WorkerContext) => unknown, ctx: WorkerContext
     (error: unknown): WorkerOutcome => ({ ok: false, error }),
   );
 }
+
+function noop(): void {}

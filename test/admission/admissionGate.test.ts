@@ -219,17 +219,87 @@ describe('AdmissionGate.tryEnter', () => {
   it('takes a free turn at once, but never ahead of a start that is waiting, and counts toward the same window', async () => {
     const clock = new SimulatedClock();
     const gate = new AdmissionGate({ startsPerSecond: 2, burst: 2 }, clock);
-    expect(gate.tryEnter()).toBeDefined();
+    const first = gate.tryEnter();
+    expect(first).toBeDefined();
+    first!.release();
     expect(gate.tryEnter()).toBeUndefined(); // paced: the next place is half a second later
     const waiting = gate.enter('w');
     clock.increment(499);
     // 'w' waits for its place; a turn taken meanwhile would jump the line.
     expect(gate.tryEnter()).toBeUndefined();
     clock.increment(1);
-    await expect(waiting).resolves.toBeDefined();
+    const second = await waiting;
+    second.release();
     expect(gate.tryEnter()).toBeUndefined();
     clock.increment(500);
     expect(gate.tryEnter()).toBeDefined();
     expect(gate.stats()).toMatchObject({ admittedTotal: 3, waiting: 0 });
+  });
+});
+
+describe('AdmissionGate: a start counts until a second after it is over', () => {
+  it('a held ticket keeps its place in the window however long it is held, and a second after its release', async () => {
+    const clock = new SimulatedClock();
+    const gate = new AdmissionGate({ startsPerSecond: 100, burst: 2 }, clock);
+    const a = gate.tryEnter()!;
+    clock.increment(10);
+    const b = gate.tryEnter()!;
+    expect(a && b).toBeDefined();
+    let third: AdmissionTicket | undefined;
+    void gate.enter('c').then((t) => (third = t));
+    // Both held for 5 s: a window of admission times would have let 'c' in after 1 s.
+    await advance(clock, 5_000);
+    expect(third).toBeUndefined();
+    a.release();
+    // Released at 5,010: it leaves the window at 6,010, not before.
+    await advance(clock, 999);
+    expect(third).toBeUndefined();
+    await advance(clock, 1);
+    expect(third).toBeDefined();
+    b.release();
+    third!.release();
+  });
+
+  it('property: in any one-second window, at most burst starts were in flight (admitted, and not released more than a second before)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          startsPerSecond: fc.integer({ min: 1, max: 50 }),
+          burst: fc.integer({ min: 1, max: 8 }),
+          arrivals: fc.array(fc.record({ at: fc.integer({ min: 0, max: 2_000 }), holdMs: fc.integer({ min: 0, max: 1_500 }) }), { minLength: 1, maxLength: 25 }),
+        }),
+        async ({ startsPerSecond, burst, arrivals }) => {
+          const clock = new SimulatedClock();
+          const gate = new AdmissionGate({ startsPerSecond, burst }, clock);
+          const spans: { admitted: number; released: number }[] = [];
+          const sorted = [...arrivals].sort((x, y) => x.at - y.at);
+          let next = 0;
+          for (let now = 0; spans.filter((s) => s.released >= 0).length < arrivals.length && now < 200_000; now += 1) {
+            while (next < sorted.length && sorted[next]!.at <= now) {
+              const a = sorted[next]!;
+              next += 1;
+              void gate.enter('x').then((ticket) => {
+                const span = { admitted: clock.now(), released: -1 };
+                spans.push(span);
+                clock.setTimeout(() => {
+                  span.released = clock.now();
+                  ticket.release();
+                }, a.holdMs);
+              });
+            }
+            await flush();
+            clock.increment(1);
+            await flush();
+          }
+          expect(spans.filter((s) => s.released >= 0)).toHaveLength(arrivals.length);
+          // The count only rises at an admission, so checking the window ending at each admission suffices.
+          for (const { admitted: t } of spans) {
+            const inFlight = spans.filter((s) => s.admitted <= t && s.released > t - 1000).length;
+            expect(inFlight, `window ending at ${t}`).toBeLessThanOrEqual(burst);
+          }
+        },
+      ),
+      { numRuns: 60, seed: 181 },
+    );
   });
 });

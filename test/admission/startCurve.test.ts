@@ -4,47 +4,24 @@
  * process, as a platform would (and because 10,000 sessions hold 20,000 sockets when both ends
  * live in one process, which this machine's 20,000 file descriptors cannot hold beside vitest's).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { createSupervisor, type Supervisor } from '../../src/createSupervisor.js';
 import { memoryStore } from '../../src/persistence/memoryStore.js';
 import { websocketSession } from '../../src/sessions/websocketSession.js';
-import { createSimulatorClient } from '../../src/simulator/index.js';
+import { startSimulatorProcess, type SimulatorProcess } from '../helpers/simulatorProcess.js';
 
 const silent = pino({ level: 'silent' });
 let supervisor: Supervisor | undefined;
-let child: ChildProcess | undefined;
+let sim: SimulatorProcess | undefined;
 afterEach(async () => {
   await supervisor?.shutdown({ timeoutMs: 20_000 });
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  await sim?.stop();
 });
 
-/** Spawns `src/simulator/main.ts` (no faults) and resolves with its URL from the listening line. */
-function spawnSimulator(): Promise<string> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/main.ts', '--port', '0', '--rate', '0'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-  child = proc;
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout });
-    const timer = setTimeout(() => (lines.close(), reject(new Error('the simulator printed no listening line within 15 s'))), 15_000);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      lines.close();
-      resolve((JSON.parse(line) as { listening: string }).listening);
-    });
-    proc.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the simulator exited early with ${code}`))));
-  });
-}
-
 it('10,000 real sessions at 500 starts/s register in about 20 s, paced at the simulator', async () => {
-  const url = await spawnSimulator();
-  const remote = createSimulatorClient(url);
+  sim = await startSimulatorProcess(['--rate', '0']);
+  const { url, client: remote } = sim;
   const store = memoryStore();
   const N = 10_000;
   for (let i = 0; i < N; i += 1) await store.put({ id: `acct-${i}`, enabled: true, credentials: `tok-${i}`, settings: {} });
@@ -54,7 +31,8 @@ it('10,000 real sessions at 500 starts/s register in about 20 s, paced at the si
     logger: silent,
     store,
     worker: websocketSession({ url }),
-    admission: { startsPerSecond: 500, burst: 500 },
+    // holdUntil 'ready': a start counts until its session registered (the daemon's setting).
+    admission: { startsPerSecond: 500, burst: 500, holdUntil: 'ready' },
     restart: { backoff: { minMs: 100, maxMs: 1_000 } },
     shutdownTimeoutMs: 30_000,
   }));
@@ -84,13 +62,10 @@ it('10,000 real sessions at 500 starts/s register in about 20 s, paced at the si
     while (registeredAt[x]! - registeredAt[y]! >= 1_000) y += 1;
     worst = Math.max(worst, x - y + 1);
   }
-  // Admissions keep the bound exactly (the gate's property test). The platform sees each login a
-  // connect time later, and that time varies with the event loop (a GC pause holds a few hundred
-  // connects, then they land together): bench/admission.ts measured whole seconds at 490–505 but
-  // up to 611 in a sliding one-second window. Bound it at 1.3× burst, and 1.05× per whole second.
-  expect(worst).toBeLessThanOrEqual(650);
-  const perSecond = new Map<number, number>();
-  for (const t of registeredAt) perSecond.set(Math.floor((t - began) / 1000), (perSecond.get(Math.floor((t - began) / 1000)) ?? 0) + 1);
-  expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(525);
+  // The gate counts a start from its admission until a second after its session registered, so
+  // the platform's registrations keep the bound exactly, however the connect time varies.
+  expect(worst).toBeLessThanOrEqual(500);
+  // And the limit is used: a second at full pace holds close to 500 (not a trickle).
+  expect(worst).toBeGreaterThanOrEqual(400);
   expect(stats.violations).toEqual([]);
 }, 150_000);

@@ -57,6 +57,46 @@ describe('admission control in the supervisor', () => {
     expect(s.admission()).toMatchObject({ waiting: 0, admittedTotal: 3 });
   });
 
+  it("with holdUntil 'ready', a start holds its place until the worker calls ctx.ready(), and a second after", async () => {
+    const readyAt = new Map<string, number>();
+    const startedAt = new Map<string, number>();
+    const worker = async ({ account, signal, ready }: WorkerContext) => {
+      startedAt.set(account.id, Date.now());
+      // A slow login: 1.5 s from start to ready.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1_500);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (signal.aborted) return;
+      readyAt.set(account.id, Date.now());
+      ready?.();
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    };
+    const s = supervise({ worker, admission: { startsPerSecond: 100, burst: 1, holdUntil: 'ready' } });
+    await s.start();
+    await s.add({ id: 'a' });
+    await s.add({ id: 'b' });
+    await s.waitFor('a', 'running', { timeoutMs: 5_000 });
+    // 'a' is running but its login is not done: it still holds the only place, so 'b' waits.
+    expect(s.status('b')).toMatchObject({ state: 'loading', waitingForAdmission: true });
+    expect(s.admission()).toMatchObject({ starting: 1, waiting: 1 });
+    await s.waitFor('b', 'running', { timeoutMs: 10_000 });
+    // 'b' started no sooner than a second after 'a' was ready (a few ms of timer slack allowed).
+    expect(startedAt.get('b')! - readyAt.get('a')!).toBeGreaterThanOrEqual(990);
+  });
+
+  it("with the default holdUntil 'running', a start is over once its task runs", async () => {
+    const t = trackingWorker();
+    const s = supervise({ worker: t.worker, admission: { startsPerSecond: 100, burst: 2, maxStarting: 1 } });
+    await s.start();
+    await s.add({ id: 'a' });
+    await s.waitFor('a', 'running', { timeoutMs: 5_000 });
+    // The worker never calls ready(), yet 'a' no longer holds a starting place.
+    expect(s.admission()).toMatchObject({ starting: 0 });
+    await s.add({ id: 'b' });
+    await s.waitFor('b', 'running', { timeoutMs: 5_000 });
+  });
+
   it('a waiting start that is disabled or removed never runs; shutdown drops the rest and does not wait for them', async () => {
     const t = trackingWorker();
     const s = supervise({ worker: t.worker, admission: { startsPerSecond: 1, burst: 1 } });
@@ -72,6 +112,32 @@ describe('admission control in the supervisor', () => {
     expect(Date.now() - began).toBeLessThan(1_000);
     expect([...t.startedAt.keys()]).toEqual(['first']);
     expect(s.admission()).toMatchObject({ waiting: 0, droppedTotal: 3 });
+  });
+
+  it('fairness: an account that fails at every start goes to the back each time and starves nobody', async () => {
+    const order: string[] = [];
+    const s = supervise({
+      admission: { startsPerSecond: 40, burst: 10 },
+      // Back in the queue a millisecond after each failure, and never suspended during the test.
+      restart: { backoff: { minMs: 1, maxMs: 1, jitter: 'none' }, intensity: { maxRestarts: 1_000, withinMs: 60_000 } },
+      worker: async ({ account, signal }) => {
+        order.push(account.id);
+        if (account.id === 'flaky') throw new Error('fails at once, every time');
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      },
+    });
+    await s.start();
+    await s.add({ id: 'flaky' });
+    for (let i = 0; i < 20; i += 1) await s.add({ id: `acct-${i}` });
+    for (let i = 0; i < 20; i += 1) await s.waitFor(`acct-${i}`, 'running', { timeoutMs: 15_000 });
+    // Every other account got its first start before the flaky one got its third: it asked again
+    // after each failure, and each time went behind everyone already waiting.
+    const thirdFlaky = order.map((id, i) => (id === 'flaky' ? i : -1)).filter((i) => i >= 0)[2] ?? order.length;
+    for (let i = 0; i < 20; i += 1) expect(order.indexOf(`acct-${i}`), `acct-${i}`).toBeLessThan(thirdFlaky);
+    // And it is not starved either: it keeps getting turns once the others are running.
+    const flakyStarts = () => order.filter((id) => id === 'flaky').length;
+    for (const until = Date.now() + 10_000; flakyStarts() < 4 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    expect(flakyStarts()).toBeGreaterThanOrEqual(4);
   });
 
   it('a restart storm waits its turn like first starts: never more than burst starts in any second', async () => {

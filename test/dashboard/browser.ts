@@ -69,5 +69,10 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.locator('[data-testid="live-state"][data-state="live"]').waitFor();
 }
 
-/** Where the tests' screenshots go (committed: the README shows one). */
-export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/images');
+/**
+ * Where the tests' screenshots go. `npm run screenshots` (STATEVISOR_UPDATE_SCREENSHOTS=1) writes
+ * them into docs/images, committed (the README shows one); an ordinary test run writes them to a
+ * temporary folder, so running the suite never rewrites tracked files.
+ */
+export const SCREENSHOTS =
+  process.env.STATEVISOR_UPDATE_SCREENSHOTS === '1' ? path.resolve(import.meta.dirname, '../../docs/images') : path.join(tmpdir(), 'statevisor-dashboard-screenshots');

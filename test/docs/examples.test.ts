@@ -1,32 +1,21 @@
 /**
- * Docs that cannot drift: every ```ts block of the README and docs/, and every `@example` of the
- * supervisor's own modules, type-checks against the real sources (see `compileExamples`).
+ * Docs that cannot drift: every ```ts block of the README and docs/, and every `@example` in
+ * src/, type-checks against the real sources (see `compileExamples`).
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileExamples, markdownExamples, tsdocExamples } from './examples.js';
 
 const DOCS = ['README.md', ...readdirSync(new URL('../../docs', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const MODULES = [
-  'src/admission',
-  'src/clock',
-  'src/history',
-  'src/machines',
-  'src/supervision',
-  'src/status',
-  'src/worker',
-  'src/createSupervisor.ts',
-  'src/supervisorOptions.ts',
-  'src/account.ts',
-  'src/index.ts',
-];
+// Every module: an @example that does not compile is a lie told to the reader of that module.
+const MODULES = ['src'];
 
 describe('code examples compile', () => {
   const examples = [...DOCS.flatMap(markdownExamples), ...MODULES.flatMap(tsdocExamples)];
 
   it('finds the examples (the extraction itself works)', () => {
     expect(examples.filter((e) => e.where.startsWith('README.md')).length).toBeGreaterThanOrEqual(1);
-    expect(examples.filter((e) => e.where.startsWith('src/')).length).toBeGreaterThanOrEqual(20);
+    expect(examples.filter((e) => e.where.startsWith('src/')).length).toBeGreaterThanOrEqual(300);
   });
 
   it('every README, docs/ and @example block type-checks against src/', () => {

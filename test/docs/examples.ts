@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 /** A code example found in a doc or a TSDoc `@example`, with where it came from. */
@@ -113,7 +113,10 @@ function exportsOf(file: string): Set<string> {
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const names = new Set<string>();
   sf.forEachChild((node) => {
-    if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause)) {
+    // `export * from './errors.js'`: every name that module exports.
+    if (ts.isExportDeclaration(node) && !node.exportClause && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      for (const name of exportsOf(join(dirname(file), node.moduleSpecifier.text.replace(/\.js$/, '.ts')))) names.add(name);
+    } else if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause)) {
       for (const e of node.exportClause.elements) names.add(e.name.text);
     } else if (ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
       const name = (node as { name?: ts.Identifier }).name;

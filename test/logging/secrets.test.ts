@@ -34,6 +34,14 @@ describe('one list of secret keys, for logs, API responses and inspection', () =
     }
   });
 
+  it('a "__proto__" key (JSON.parse makes it an own property) is kept as data, and its secrets masked', () => {
+    const parsed = JSON.parse('{"__proto__":{"token":"t-1","region":"eu"},"a":1}') as object;
+    const safe = toSafeJson(parsed) as Record<string, unknown>;
+    expect(Object.keys(safe)).toEqual(['__proto__', 'a']);
+    expect(JSON.stringify(safe)).toBe('{"__proto__":{"token":"***","region":"eu"},"a":1}');
+    expect(Object.getPrototypeOf(safe)).toBe(Object.prototype);
+  });
+
   it('matching ignores case, "-" and "_", and is on the whole key', () => {
     for (const key of ['Authorization', 'API_KEY', 'api-key', 'apiKey', 'ACCESS_TOKEN', 'Set-Cookie', 'clientSecret']) expect(isSecretKey(key)).toBe(true);
     for (const key of ['keywords', 'tokenBucket', 'id', 'settings', 'secretary']) expect(isSecretKey(key)).toBe(false);

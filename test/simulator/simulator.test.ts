@@ -31,6 +31,16 @@ describe('register', () => {
     expect(sim!.totalConnections).toBe(1);
   });
 
+  it('counts an account called __proto__ like any other, in stats() and over GET /stats', async () => {
+    await start();
+    await client('__proto__', 'tok');
+    expect(Object.keys(sim!.stats().accounts)).toEqual(['__proto__']);
+    expect(sim!.stats().accounts['__proto__']?.sessions).toBe(1);
+    const remote = await createSimulatorClient(sim!.url).stats();
+    expect(Object.keys(remote.accounts)).toEqual(['__proto__']);
+    expect(remote.accounts['__proto__']?.maxConcurrent).toBe(1);
+  });
+
   it.each([
     ['bad-token', 4001],
     ['', 4001],
