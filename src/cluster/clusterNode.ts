@@ -3,6 +3,7 @@ import os from 'node:os';
 import { pino } from 'pino';
 import type { Account, AccountStatus } from '../account.js';
 import type { AccountStore } from '../persistence/accountStore.js';
+import type { StatusModel } from '../status/statusBoard.js';
 import { postgresStore, type PostgresStore } from '../persistence/postgresStore.js';
 import { systemClock } from './clock.js';
 import { fnv1a32, shardOf } from './shardOf.js';
@@ -47,12 +48,14 @@ export interface ClusterNodeStats {
 
 /**
  * The part of a supervisor the cluster node drives: `reload()` when the shards it runs change,
- * `subscribe()` to publish statuses, `restart()` for restarts requested on other nodes, and
+ * the status model's changes to publish statuses, `restart()` for restarts requested on other nodes, and
  * `shareAdmission()` with the number of live nodes whenever membership changes.
  */
 export interface Reloadable {
   reload(): Promise<unknown>;
-  subscribe?(listener: (all: AccountStatus[]) => void): () => void;
+  /** The status read model, whose `changed` events the node publishes for the other nodes. */
+  statusModel?: Pick<StatusModel, 'on'>;
+  list?(): AccountStatus[];
   restart?(id: string): Promise<unknown>;
   shareAdmission?(nodes: number): void;
 }
@@ -244,7 +247,7 @@ export class ClusterNode {
       () => supervisor.reload(),
       (e) => this.#log.warn({ err: e instanceof Error ? e.message : String(e) }, 'cluster: reloading the supervisor failed'),
     );
-    if (supervisor.subscribe) {
+    if (supervisor.statusModel) {
       const publisher = new StatusPublisher({
         pool: this.#pg.pool,
         quotedSchema: this.#pg.quotedSchema,
@@ -257,7 +260,16 @@ export class ClusterNode {
         onError: (e) => this.#log.warn({ err: e instanceof Error ? e.message : String(e) }, 'cluster: publishing statuses failed; the next change retries'),
       });
       this.#publisher = publisher;
-      this.#unsubscribe = supervisor.subscribe((all) => publisher.observe(all));
+      const sub = supervisor.statusModel.on('changed', ({ id, status }) => {
+        try {
+          publisher.change(id, status);
+        } catch (e) {
+          // Runs inside the supervisor's publish: publishing to the other nodes must never break it.
+          this.#log.warn({ id, err: e instanceof Error ? e.message : String(e) }, 'cluster: could not queue a status for publishing');
+        }
+      });
+      this.#unsubscribe = () => sub.unsubscribe();
+      for (const s of supervisor.list?.() ?? []) publisher.change(s.id, s);
     }
     await this.#leases.start();
     this.#scheduleReconcile();

@@ -54,8 +54,10 @@ async function cutFromTheDatabase(cluster: TestCluster, proxy: TcpProxy): Promis
   const s1 = await cluster.sim.stats();
   for (const id of moved) {
     const old = s1.accounts[id]!.timeline[(before.accounts[id]?.timeline.length ?? 0) - 1]!;
-    // A fenced close is b's own normal close, not the platform's idle timeout.
-    expect(old.closeCode).toBe(1000);
+    // Closed by b, not by the platform's idle timeout (4008): a normal close (1000) when the trust
+    // timer cancelled the task first, or the socket dropped without a frame (1006) when a heartbeat
+    // due at that moment met the send guard first (a fenced session sends nothing, not even a close).
+    expect([1000, 1006]).toContain(old.closeCode);
     expect(old.closedAt! - cutAt).toBeLessThan(TIMINGS.leaseMs + 1_500);
   }
   proxy.reset();
