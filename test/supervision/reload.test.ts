@@ -27,6 +27,17 @@ describe('reload()', () => {
     await sup.shutdown();
   });
 
+  it('an account new to the supervisor gets the supervision state the store remembers: a suspended one stays suspended (a cluster node taking it over)', async () => {
+    const store = memoryStore();
+    const { sup, cw } = await startSupervisor({ store });
+    await store.put({ id: 'taken-over', enabled: true, settings: {} });
+    await store.saveSupervision('taken-over', { restartHistory: [1, 2], restarts: 7, suspended: { at: 3, cause: 'nonRetryable', error: { message: 'bad credentials', code: 'AUTH' } } });
+    expect(await sup.reload()).toMatchObject({ added: ['taken-over'] });
+    expect(sup.status('taken-over')).toMatchObject({ state: 'suspended', restarts: 7 });
+    expect(cw.instances('taken-over')).toHaveLength(0);
+    await sup.shutdown();
+  });
+
   it('follows a store that reports external changes', async () => {
     const inner = memoryStore();
     let notify: () => void = () => undefined;
