@@ -59,7 +59,7 @@ describe('daemon in cluster mode', () => {
 
 describe('a cluster of two daemons', () => {
   // One cluster for all of it: a setup costs about 15 s on 2 cores (two daemons, shards settling).
-  it('a second live node with the same id refuses to start (DUPLICATE_NODE_ID, exit 2); GET /v1/cluster and `statevisor cluster` list the nodes; a command on a node that does not run the account is committed in PostgreSQL and the owner applies it (restart too, even when its notification is lost); every node lists and streams the whole cluster with node per status; metrics count only the node\'s own accounts; admission is shared among the live nodes', { timeout: 180_000 }, async () => {
+  it('a second live node with the same id refuses to start (DUPLICATE_NODE_ID, exit 2); GET /v1/cluster and `statevisor cluster` list the nodes; a command on a node that does not run the account is committed in PostgreSQL and the owner applies it (restart too, even when its notification is lost); every node lists and streams the whole cluster with node per status; metrics count only the node\'s own accounts; admission is shared among the live nodes; a suspended account stays suspended on the node that takes it over', { timeout: 180_000 }, async () => {
     cluster = new TestCluster();
     await cluster.open(10);
     // A short periodic reconcile, so the restart committed without a notification is picked up quickly.
@@ -95,7 +95,7 @@ describe('a cluster of two daemons', () => {
       });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     };
-    const statusOn = async (node: typeof a, id: string) => (await call(node, 'GET', `/v1/accounts/${id}`)).json.account as { node: string; state: string; incarnation: number };
+    const statusOn = async (node: typeof a, id: string) => (await call(node, 'GET', `/v1/accounts/${id}`)).json.account as { node: string; state: string; incarnation: number; since: number; restarts: number };
     // Every node lists every account, each with the node that runs it.
     await waitFor(async () => {
       const { json } = await call(a, 'GET', '/v1/accounts');
@@ -150,9 +150,18 @@ describe('a cluster of two daemons', () => {
     expect([200, 201]).toContain(added.status);
     await waitFor(async () => (await cluster!.sim.stats()).accounts['fresh-1']?.sessions === 1, 15_000, 'the new account to run on its owner');
 
+    // An account whose credentials the platform rejects, on b: suspended there (non-retryable).
+    let owners = await cluster.owners();
+    const refused = Array.from({ length: 200 }, (_, i) => `refused-${i}`).find((id) => owners.get(shardOf(id, cluster!.timings.shards)) === 'b')!;
+    expect((await call(a, 'POST', '/v1/accounts', { id: refused, credentials: 'bad-token' })).status).toBeLessThan(300);
+    await waitFor(async () => (await statusOn(a, refused))?.state === 'suspended', 15_000, `${refused} to be suspended on b`);
+    const suspendedOnB = await statusOn(a, refused);
+    expect(suspendedOnB).toMatchObject({ node: 'b', state: 'suspended' });
+    expect(b.lines.some((line) => line.includes(`account ${refused} suspended`))).toBe(true);
+
     // Metrics: each node counts only the accounts it runs, so the sum over nodes is the cluster.
-    const owners = await cluster.owners();
-    const all = [...cluster.accountIds, 'fresh-1'];
+    owners = await cluster.owners();
+    const all = [...cluster.accountIds, 'fresh-1', refused];
     const runsOn = (node: string) => all.filter((id) => owners.get(shardOf(id, cluster!.timings.shards)) === node).length;
     for (const node of [a, b]) {
       const m = await metrics(node);
@@ -174,6 +183,12 @@ describe('a cluster of two daemons', () => {
     expect(await b.exited).toBe(0);
     await waitFor(async () => (await metrics(a)).liveNodes === 1, 20_000, 'a to see b gone');
     expect((await metrics(a)).startsPerSecondLimit).toBe(50);
+    // a took the suspended account over from the stored supervision state: suspended without
+    // trying it again (started again, it would have been refused and suspended anew: a logs that).
+    await waitFor(() => cluster!.balanced(['a']), 30_000, 'a to hold every shard');
+    await waitFor(async () => (await statusOn(a, refused))?.node === 'a', 10_000, `a to run ${refused}`);
+    expect(await statusOn(a, refused)).toMatchObject({ node: 'a', state: 'suspended', restarts: suspendedOnB.restarts });
+    expect(a.lines.filter((line) => line.includes(`account ${refused} suspended`))).toEqual([]);
     expect(await cluster.broken()).toEqual([]);
   });
 });
