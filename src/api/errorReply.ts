@@ -24,8 +24,6 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   NOT_STARTED: 503,
   SHUTTING_DOWN: 503,
   STORE_WRITE_FAILED: 503,
-  // Cluster mode: the command needs the node that runs the account; the message names it.
-  NOT_OWNER: 409,
   DATABASE_UNAVAILABLE: 503,
 });
 
