@@ -95,6 +95,7 @@ async function pausedPastTheLease(cluster: TestCluster): Promise<void> {
     await held.query('BEGIN');
     await held.query(`LOCK TABLE "${cluster.schema}".supervision IN SHARE MODE`);
     const target = moved[0]!;
+    const sessionsBefore = (await cluster.sim.stats()).accounts[target]?.timeline.length ?? 0;
     const restart = await fetch(`${b.apiUrl}/v1/accounts/${target}/restart`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(10_000) });
     expect(restart.status).toBe(200);
     const waitingWrites = async () => {
@@ -102,6 +103,16 @@ async function pausedPastTheLease(cluster: TestCluster): Promise<void> {
       return Number((r.rows[0] as { n: string }).n);
     };
     await waitFor(async () => (await waitingWrites()) > 0, 10_000, "b's supervision write to wait for the table");
+    // The restart's new session must be live on b before the pause, or the platform has nothing of
+    // b's to drop for it (a pause between the clean close and the new login failed this once: [1000, 1000]).
+    await waitFor(
+      async () => {
+        const t = (await cluster.sim.stats()).accounts[target]?.timeline ?? [];
+        return t.length > sessionsBefore && t[t.length - 1]!.closedAt === undefined;
+      },
+      10_000,
+      `the restarted session of ${target} to register on b`,
+    );
     b.signal('SIGSTOP');
     const stoppedAt = Date.now();
     // The survivors take b's shards over; only then may b's write go on: it must find the lease moved.
