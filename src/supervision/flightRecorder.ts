@@ -38,9 +38,21 @@ export class FlightRecorder {
     return this.#limits.size > 0;
   }
 
+  /**
+   * Stamps `entry` with the clock's time and keeps it: `entry` must be a fresh object, which
+   * becomes the entry itself (`at` is set on it, not copied into a new object).
+   *
+   * Why not `{ ...entry, at }`: on Node 20 (V8 11.3) the spread gave every copy its own hidden
+   * class (checked with `%HaveSameMap`), so each entry carried its own map, descriptor array and
+   * enum cache. A simulated fleet of 300 accounts held about 40,000 such maps at hour 11 (heap
+   * snapshot), and with the ring's copy in `last()` the recorder was about a fifth of a
+   * simulated restart's CPU (ablation, 300 accounts × 24 h). Setting `at` keeps one shape per kind.
+   */
   record(slot: AccountSlot, entry: Unstamped): void {
     if (!this.enabled) return;
-    (slot.history ??= new HistoryRing(this.#limits.size)).push({ ...entry, at: this.#clock.now() });
+    const stamped = entry as HistoryEntry;
+    stamped.at = this.#clock.now();
+    (slot.history ??= new HistoryRing(this.#limits.size)).push(stamped);
   }
 
   entries(slot: AccountSlot): HistoryEntry[] {

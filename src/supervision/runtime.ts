@@ -31,7 +31,7 @@ import { ShutdownTally } from './shutdownTally.js';
 import { publicError } from './statusOf.js';
 import type { StoreHandle } from './storeHandle.js';
 import { restoreSupervision, SupervisionRecords } from './supervisionRecords.js';
-import { FlightRecorder, type HistoryLimits } from './flightRecorder.js';
+import { FlightRecorder, type HistoryLimits, type Unstamped } from './flightRecorder.js';
 import type { HistoryCommand, HistoryEntry } from '../history/historyEntry.js';
 import { taskTransitionEvent } from '../machines/taskTransitionEvent.js';
 import type { AccountTaskContext } from '../machines/accountTask.js';
@@ -389,7 +389,10 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   }
 
   #recordError(slot: AccountSlot, incarnation: number, error: TaskError): void {
-    this.#recorder.record(slot, { kind: 'error', incarnation, ...publicError(error) });
+    // Fields written out, no `...publicError(error)`: see `FlightRecorder.record` on spreads.
+    const entry: Unstamped & { kind: 'error' } = { kind: 'error', incarnation, message: error.message };
+    if (error.code !== undefined) entry.code = error.code;
+    this.#recorder.record(slot, entry);
   }
 
   #trackLeak(slot: AccountSlot, task: LiveTask): void {
