@@ -178,9 +178,12 @@ export const accountTaskMachine = setup({
     loadAccount: ({ context, self }) => report(self, context.worker.load(), LOADED, 'LOAD_FAILED'),
     runWorker: ({ context, self }) => report(self, context.worker.run(), WORKER_DONE, 'WORKER_FAILED'),
     awaitSettled: ({ context, self }) => report(self, context.worker.settled(), SETTLED),
+    // Asked first, so a silent logger never gets a child made for the task (`taskLogEnabled`).
     logFailure: ({ context }) =>
+      context.worker.logs('warn') &&
       context.worker.log.warn({ err: context.error }, `account ${context.accountId} task failed: ${context.error?.message ?? 'unknown error'}`),
     warnLeaked: ({ context }) =>
+      context.worker.logs('warn') &&
       context.worker.log.warn(
         { cancelTimeoutMs: context.cancelTimeoutMs },
         `account ${context.accountId}: worker ignored cancellation for ${context.cancelTimeoutMs} ms and is still alive (leaked)`,

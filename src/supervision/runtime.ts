@@ -12,7 +12,7 @@ import { TrackedJobs } from '../worker/accountJobs.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { ScopeLimits } from '../jobs/types.js';
 import { AccountNotFoundError, EscalationError, InvalidAccountError } from '../errors.js';
-import { supervisorLogger, taskLogger } from '../logging/redaction.js';
+import { supervisorLogger, taskLogEnabled, taskLogger } from '../logging/redaction.js';
 import { accountTaskMachine, type AccountTaskOutput } from '../machines/accountTask.js';
 import type { SupervisionEvent, SupervisorRuntime, TaskEndedEvent } from '../machines/supervisor.js';
 import type { SupervisionRecord } from '../persistence/accountStore.js';
@@ -313,6 +313,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       accountId: id,
       incarnation,
       log: () => taskLogger(o.logger, id, incarnation),
+      logEnabled: (level) => taskLogEnabled(o.logger, level),
       logicFor: o.logicFor,
       load: () => this.#loadAccount(id),
       report: (details) => this.#onReport(slot, handle, details),
