@@ -17,16 +17,17 @@ function capture(level: string) {
 
 /** Counts the child loggers made from `logger` and from its children, at any depth. */
 function countChildren(logger: Logger): { made: () => number } {
+  type WithChild = { child: (...args: unknown[]) => WithChild };
   let made = 0;
-  const wrap = (l: Logger): Logger => {
+  const wrap = (l: WithChild): WithChild => {
     const child = l.child.bind(l);
-    l.child = ((...args: Parameters<Logger['child']>) => {
+    l.child = (...args) => {
       made += 1;
       return wrap(child(...args));
-    }) as Logger['child'];
+    };
     return l;
   };
-  wrap(logger);
+  wrap(logger as unknown as WithChild);
   return { made: () => made };
 }
 
