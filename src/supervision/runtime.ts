@@ -383,10 +383,19 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (output.error) slot.lastError = output.error;
     if (task.handle.alive) this.#trackLeak(slot, task);
     if (task.inShutdown) this.#tally.countEnd(output, task.handle.alive);
-    this.publish(slot);
-    if (task.commanded || !this.#root.supervising) return;
+    if (task.commanded || !this.#root.supervising) {
+      this.publish(slot);
+      return;
+    }
+    // The root decides synchronously, inside `report`, and a restart or a suspension publishes
+    // the account's next status itself; publishing the ended task's status first only to replace
+    // it in the same call stack was one of five publications per simulated restart cycle. A
+    // decision that publishes nothing (`TASK_FINISHED`, or none when the root no longer
+    // supervises) leaves the board as it was, and the ended status is published then.
+    const shown = this.#publisher.current(slot.id);
     const ranMs = task.runningSince === undefined ? 0 : output.endedAt - task.runningSince;
     this.#root.report({ type: 'TASK_ENDED', accountId: slot.id, incarnation: output.incarnation, output, ranMs });
+    if (this.#publisher.current(slot.id) === shown) this.publish(slot);
   }
 
   #recordError(slot: AccountSlot, incarnation: number, error: TaskError): void {
