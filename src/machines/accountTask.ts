@@ -171,9 +171,9 @@ export const accountTaskMachine = setup({
     recordLoadTimeout: assign({
       error: ({ context }) => describeError(new LoadTimeoutError(context.accountId, context.loadTimeoutMs)),
     }),
-    endAs: assign((_, params: { reason: TaskEndReason }) => ({ reason: params.reason })),
+    // The end's reason and time in one context copy (each `assign` copies the context).
+    endAs: assign(({ context }, params: { reason: TaskEndReason }) => ({ reason: params.reason, endedAt: context.clock.current.now() })),
     markForced: assign({ forced: true }),
-    markEnded: assign({ endedAt: ({ context }) => context.clock.current.now() }),
     abortWorker: ({ context }) => context.worker.abort(),
     loadAccount: ({ context, self }) => report(self, context.worker.load(), LOADED, 'LOAD_FAILED'),
     runWorker: ({ context, self }) => report(self, context.worker.run(), WORKER_DONE, 'WORKER_FAILED'),
@@ -231,10 +231,8 @@ export const accountTaskMachine = setup({
         },
       },
     },
-    cleaned: {
-      type: 'final',
-      entry: 'markEnded',
-    },
+    // Every transition into `cleaned` runs `endAs`, which records the end's reason and time.
+    cleaned: { type: 'final' },
   },
   output: taskOutput,
 });

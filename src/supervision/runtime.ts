@@ -21,7 +21,7 @@ import type { StatusModel } from '../status/statusBoard.js';
 import { AccountSlot, type LiveTask } from './accountSlot.js';
 import type { Random } from './backoff.js';
 import { closeResources } from './closeResources.js';
-import { decideRestart } from './decideRestart.js';
+import { decideRestart, type RestartDecision, type TaskEnd } from './decideRestart.js';
 import { KeyedQueue } from './keyedQueue.js';
 import { LeakTracker } from './leakTracker.js';
 import { resolveRestartPolicy, type RestartPolicy } from './restartPolicy.js';
@@ -421,15 +421,26 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   decide(event: TaskEndedEvent): SupervisionEvent {
     const slot = this.#slots.get(event.accountId);
     const { reason, error } = event.output;
-    const base = { accountId: event.accountId, incarnation: event.incarnation, reason, ...(error ? { error: publicError(error) } : {}) };
-    if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return { type: 'TASK_FINISHED', ...base };
-    const end = { reason, ranMs: event.ranMs, ...(error ? { error } : {}) };
+    // The decision object gets the event's fields set on it, no spreads: `{ ...decision, ...base }`
+    // and the conditional `...(error ? { error } : {})` copies were 1.5 % of a simulated restart
+    // storm's CPU profile (self time of `decide`), for objects that live one root macrostep.
+    const answer = (decision: RestartDecision): SupervisionEvent => {
+      const e = decision as SupervisionEvent;
+      e.accountId = event.accountId;
+      e.incarnation = event.incarnation;
+      e.reason = reason;
+      if (error) e.error = publicError(error);
+      return e;
+    };
+    if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return answer({ type: 'TASK_FINISHED' });
+    const end: TaskEnd = { reason, ranMs: event.ranMs };
+    if (error) end.error = error;
     try {
-      return { ...decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random), ...base };
+      return answer(decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random));
     } catch (err) {
       // Only a user-supplied `random` can throw here; the account is left as it ended.
       this.#log.error({ accountId: slot.id, err }, `account ${slot.id}: the restart decision failed`);
-      return { type: 'TASK_FINISHED', ...base };
+      return answer({ type: 'TASK_FINISHED' });
     }
   }
 
