@@ -35,4 +35,22 @@ describe('copyData', () => {
     expect(copy.at.getTime()).toBe(at.getTime());
     expect(copy.tags.get('k')).toBe(1);
   });
+
+  it('shares data that is frozen all the way down, and copies anything that could still change', () => {
+    const entry = Object.freeze({ kind: 'transition', at: 5, incarnation: 2, from: 'running', to: 'failed', event: 'WORKER_FAILED' });
+    const record = { restarts: 1, history: [entry] };
+    const copy = copyData(record);
+    expect(copy).not.toBe(record);
+    expect(copy.history).not.toBe(record.history);
+    expect(copy.history[0]).toBe(entry);
+    // Frozen on the outside only: its error object could change, so it is copied.
+    const shallow = Object.freeze({ kind: 'error', error: { message: 'm' } });
+    expect(copyData(shallow)).not.toBe(shallow);
+    expect(copyData(shallow)).toStrictEqual({ kind: 'error', error: { message: 'm' } });
+    // A frozen Date still changes through setTime: never shared.
+    const at = Object.freeze(new Date(0));
+    const dated = copyData(Object.freeze({ at }));
+    expect(dated.at).not.toBe(at);
+  });
 });
+
