@@ -82,9 +82,10 @@ type TaskSelf = { send(event: AccountTaskEvent): void; getSnapshot(): { status: 
  *
  * The steps are started by entry actions and report to the task directly, with no child actor.
  * Measured with xstate 5.33 on this machine (CPU per task, 20,000 tasks each going loading →
- * running → failed → cleaned, medians of 3): one long-lived callback child that ran the steps
- * (the previous design) 111–124 µs, no child 85 µs; a child per state was dearer still
- * (109–114 µs to start and 86–101 µs to stop a task, against 94 and 61–64 with one child).
+ * running → failed → cleaned, three runs each): one long-lived callback child that ran the steps
+ * (the previous design) 111–124 µs, no child 85–98 µs. A child per state, measured earlier, was
+ * dearer still (109–114 µs to start and 86–101 µs to stop a task, against 94 and 61–64 with one
+ * long-lived child).
  * Each child is an actor of its own (snapshot, registration in the system, start, stop), and
  * every step's outcome crossed it twice (`sendTo` the child, `sendBack` to the task).
  */
