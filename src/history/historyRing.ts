@@ -37,10 +37,24 @@ export class HistoryRing {
     return this.last(this.#items.length);
   }
 
-  /** The newest `n` entries, oldest first. */
+  /**
+   * The newest `n` entries, oldest first. Copies only those `n`: the supervision record asks for
+   * its newest 20 at every restart decision, and copying the whole ring (up to 200 entries, three
+   * arrays) to keep 20 was a visible part of a simulated restart storm's garbage.
+   */
   last(n: number): HistoryEntry[] {
-    const all = this.#head === 0 ? this.#items.slice() : [...this.#items.slice(this.#head), ...this.#items.slice(0, this.#head)];
-    return n >= all.length ? all : all.slice(all.length - n);
+    const items = this.#items;
+    const size = items.length;
+    const count = Math.max(0, Math.min(n, size));
+    if (count === 0) return [];
+    const out = new Array<HistoryEntry>(count);
+    // The newest entry sits just before `head` (at the end while the ring is not full).
+    let i = (this.#head - count + size) % size;
+    for (let k = 0; k < count; k++) {
+      out[k] = items[i]!;
+      i = i + 1 === size ? 0 : i + 1;
+    }
+    return out;
   }
 
   get size(): number {

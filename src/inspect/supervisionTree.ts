@@ -53,12 +53,15 @@ export function inspectAsChildrenOf(parent: () => AnyActorRef | undefined, obser
       next(event);
       return;
     }
-    const actorRef = adopt(event.actorRef as AnyActorRef, root);
-    if (event.type === '@xstate.event' && event.sourceRef) {
-      next({ ...event, actorRef, sourceRef: adopt(event.sourceRef as AnyActorRef, root), rootId: root.sessionId });
-    } else {
-      next({ ...event, actorRef, rootId: root.sessionId });
-    }
+    // Changed in place rather than copied: XState makes a new event object for each inspection
+    // event of a system and hands it to that system's observers, and a task's system has exactly
+    // one, this function. A copy per event (`{ ...event, actorRef, rootId }`) was 3 % of a
+    // simulated restart storm's CPU profile (simulateFleet, 300 accounts, every task inspected).
+    const adopted = event as unknown as { actorRef: AnyActorRef; sourceRef?: AnyActorRef | undefined; rootId: string };
+    adopted.actorRef = adopt(event.actorRef as AnyActorRef, root);
+    if (event.type === '@xstate.event' && event.sourceRef) adopted.sourceRef = adopt(event.sourceRef as AnyActorRef, root);
+    adopted.rootId = root.sessionId;
+    next(event);
   };
 }
 

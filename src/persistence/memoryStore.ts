@@ -1,12 +1,13 @@
 import type { Account } from '../account.js';
 import type { AccountStore, SupervisionRecord } from './accountStore.js';
+import { copyData } from './copyData.js';
 import { recordById } from './recordById.js';
 
 /**
  * An `AccountStore` in memory (the default store is the lowdb file, not this): the reference the other
  * stores' tests compare against. Nothing survives the process.
  *
- * Records are copied in and out, so a caller mutating an object it passed or got back changes nothing stored.
+ * Records are copied in and out (`copyData`), so a caller mutating an object it passed or got back changes nothing stored.
  *
  * @example
  * ```ts
@@ -14,24 +15,24 @@ import { recordById } from './recordById.js';
  * ```
  */
 export function memoryStore(initial: readonly Account[] = []): AccountStore {
-  const accounts = new Map<string, Account>(initial.map((a) => [a.id, structuredClone(a)]));
+  const accounts = new Map<string, Account>(initial.map((a) => [a.id, copyData(a)]));
   const supervision = new Map<string, SupervisionRecord>();
   return {
-    loadAll: async () => [...accounts.values()].map((a) => structuredClone(a)),
+    loadAll: async () => [...accounts.values()].map((a) => copyData(a)),
     get: async (id) => {
       const a = accounts.get(id);
-      return a && structuredClone(a);
+      return a && copyData(a);
     },
     put: async (account) => {
-      accounts.set(account.id, structuredClone(account));
+      accounts.set(account.id, copyData(account));
     },
     delete: async (id) => {
       accounts.delete(id);
       supervision.delete(id);
     },
-    loadSupervision: async () => recordById([...supervision].map(([id, r]) => [id, structuredClone(r)] as const)),
+    loadSupervision: async () => recordById([...supervision].map(([id, r]) => [id, copyData(r)] as const)),
     saveSupervision: async (id, record) => {
-      if (record) supervision.set(id, structuredClone(record));
+      if (record) supervision.set(id, copyData(record));
       else supervision.delete(id);
     },
     close: async () => {},

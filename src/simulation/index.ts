@@ -1,7 +1,7 @@
 /**
  * Whole-fleet simulation: the real supervisor on a virtual clock against a seeded platform model.
  * `simulateFleet()` answers "what would my restart policy do to my fleet?" far faster than real
- * time (the cost follows the restarts, about half a millisecond of CPU each), and every run
+ * time (the cost follows the restarts, about a third of a millisecond of CPU each, see bench/simulation.ts), and every run
  * replays exactly from its seed. `statevisor what-if` is its command line.
  *
  * @example

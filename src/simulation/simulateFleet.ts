@@ -1,7 +1,7 @@
 /**
  * `simulateFleet()`: the real supervisor (its machines, runtime, restart decisions, memory store
  * and job runner) run against a simulated platform on a virtual clock. No real timer, socket or
- * file is touched; quiet simulated hours cost almost nothing, each restart about half a millisecond
+ * file is touched; quiet simulated hours cost almost nothing, each restart about a third of a millisecond
  * of CPU (bench/simulation.ts), and the same inputs always give the same run, down to the trace hash.
  */
 import { systemClock, type Clock } from '../clock/clock.js';

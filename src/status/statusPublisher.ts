@@ -38,7 +38,10 @@ export class StatusPublisher {
   /** Publishes the slot's status now and returns it. */
   publish(slot: AccountSlot): AccountStatus {
     const status = statusOf(slot, this.#leaked(slot.id), this.#clock.now(), this.current(slot.id));
-    this.#guard(() => this.#model.trigger.upsert({ status }));
+    // `send` with the event written out, not `trigger.upsert({ status })`, which copies its
+    // payload into a new event: 1.7 against 2.4 µs per publication (200,000 upserts, CPU), and a
+    // restart cycle publishes four times.
+    this.#guard(() => this.#model.send({ type: 'upsert', status }));
     this.#watchers.get(slot.id)?.forEach((notify) => notify(status));
     return status;
   }

@@ -12,7 +12,7 @@ import { TrackedJobs } from '../worker/accountJobs.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { ScopeLimits } from '../jobs/types.js';
 import { AccountNotFoundError, EscalationError, InvalidAccountError } from '../errors.js';
-import { supervisorLogger, taskLogger } from '../logging/redaction.js';
+import { supervisorLogger, taskLogEnabled, taskLogger } from '../logging/redaction.js';
 import { accountTaskMachine, type AccountTaskOutput } from '../machines/accountTask.js';
 import type { SupervisionEvent, SupervisorRuntime, TaskEndedEvent } from '../machines/supervisor.js';
 import type { SupervisionRecord } from '../persistence/accountStore.js';
@@ -21,7 +21,7 @@ import type { StatusModel } from '../status/statusBoard.js';
 import { AccountSlot, type LiveTask } from './accountSlot.js';
 import type { Random } from './backoff.js';
 import { closeResources } from './closeResources.js';
-import { decideRestart } from './decideRestart.js';
+import { decideRestart, type RestartDecision, type TaskEnd } from './decideRestart.js';
 import { KeyedQueue } from './keyedQueue.js';
 import { LeakTracker } from './leakTracker.js';
 import { resolveRestartPolicy, type RestartPolicy } from './restartPolicy.js';
@@ -31,7 +31,7 @@ import { ShutdownTally } from './shutdownTally.js';
 import { publicError } from './statusOf.js';
 import type { StoreHandle } from './storeHandle.js';
 import { restoreSupervision, SupervisionRecords } from './supervisionRecords.js';
-import { FlightRecorder, type HistoryLimits } from './flightRecorder.js';
+import { FlightRecorder, type HistoryLimits, type Unstamped } from './flightRecorder.js';
 import type { HistoryCommand, HistoryEntry } from '../history/historyEntry.js';
 import { taskTransitionEvent } from '../machines/taskTransitionEvent.js';
 import type { AccountTaskContext } from '../machines/accountTask.js';
@@ -313,6 +313,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
       accountId: id,
       incarnation,
       log: () => taskLogger(o.logger, id, incarnation),
+      logEnabled: (level) => taskLogEnabled(o.logger, level),
       logicFor: o.logicFor,
       load: () => this.#loadAccount(id),
       report: (details) => this.#onReport(slot, handle, details),
@@ -386,14 +387,26 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (output.error) slot.lastError = output.error;
     if (task.handle.alive) this.#trackLeak(slot, task);
     if (task.inShutdown) this.#tally.countEnd(output, task.handle.alive);
-    this.publish(slot);
-    if (task.commanded || !this.#root.supervising) return;
+    if (task.commanded || !this.#root.supervising) {
+      this.publish(slot);
+      return;
+    }
+    // The root decides synchronously, inside `report`, and a restart or a suspension publishes
+    // the account's next status itself; publishing the ended task's status first only to replace
+    // it in the same call stack was one of five publications per simulated restart cycle. A
+    // decision that publishes nothing (`TASK_FINISHED`, or none when the root no longer
+    // supervises) leaves the board as it was, and the ended status is published then.
+    const shown = this.#publisher.current(slot.id);
     const ranMs = task.runningSince === undefined ? 0 : output.endedAt - task.runningSince;
     this.#root.report({ type: 'TASK_ENDED', accountId: slot.id, incarnation: output.incarnation, output, ranMs });
+    if (this.#publisher.current(slot.id) === shown) this.publish(slot);
   }
 
   #recordError(slot: AccountSlot, incarnation: number, error: TaskError): void {
-    this.#recorder.record(slot, { kind: 'error', incarnation, ...publicError(error) });
+    // Fields written out, no `...publicError(error)`: see `FlightRecorder.record` on spreads.
+    const entry: Unstamped & { kind: 'error' } = { kind: 'error', incarnation, message: error.message };
+    if (error.code !== undefined) entry.code = error.code;
+    this.#recorder.record(slot, entry);
   }
 
   #trackLeak(slot: AccountSlot, task: LiveTask): void {
@@ -412,15 +425,26 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   decide(event: TaskEndedEvent): SupervisionEvent {
     const slot = this.#slots.get(event.accountId);
     const { reason, error } = event.output;
-    const base = { accountId: event.accountId, incarnation: event.incarnation, reason, ...(error ? { error: publicError(error) } : {}) };
-    if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return { type: 'TASK_FINISHED', ...base };
-    const end = { reason, ranMs: event.ranMs, ...(error ? { error } : {}) };
+    // The decision object gets the event's fields set on it, no spreads: `{ ...decision, ...base }`
+    // and the conditional `...(error ? { error } : {})` copies were 1.5 % of a simulated restart
+    // storm's CPU profile (self time of `decide`), for objects that live one root macrostep.
+    const answer = (decision: RestartDecision): SupervisionEvent => {
+      const e = decision as SupervisionEvent;
+      e.accountId = event.accountId;
+      e.incarnation = event.incarnation;
+      e.reason = reason;
+      if (error) e.error = publicError(error);
+      return e;
+    };
+    if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return answer({ type: 'TASK_FINISHED' });
+    const end: TaskEnd = { reason, ranMs: event.ranMs };
+    if (error) end.error = error;
     try {
-      return { ...decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random), ...base };
+      return answer(decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random));
     } catch (err) {
       // Only a user-supplied `random` can throw here; the account is left as it ended.
       this.#log.error({ accountId: slot.id, err }, `account ${slot.id}: the restart decision failed`);
-      return { type: 'TASK_FINISHED', ...base };
+      return answer({ type: 'TASK_FINISHED' });
     }
   }
 

@@ -19,6 +19,8 @@ export interface WorkerHandleOptions {
   load: () => Promise<Account>;
   /** Makes the task's logger; called at most once, when something first logs. */
   log: () => Logger;
+  /** Whether the task's logger would write at `level` (asked before making it). Default: always. */
+  logEnabled?: (level: 'warn') => boolean;
   report: (details: Record<string, unknown>) => void;
   /** The worker called `ctx.ready()` (its login is done); see `WorkerContext.ready`. */
   ready?: () => void;
@@ -65,6 +67,11 @@ export class WorkerHandle {
    */
   get log(): Logger {
     return (this.#log ??= this.#options.log());
+  }
+
+  /** Whether {@link log} would write at `level`; asks without making the logger when it was not made yet. */
+  logs(level: 'warn'): boolean {
+    return this.#log ? this.#log.isLevelEnabled(level) : (this.#options.logEnabled?.(level) ?? true);
   }
 
   /** True from `run()` until the worker and every one of its job functions settled. */

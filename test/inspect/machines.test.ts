@@ -58,9 +58,10 @@ describe('statevisor machines --json', () => {
     const { accountTask, supervisor } = machineDefinitions();
     expect(accountTask).not.toHaveProperty('context');
     expect(accountTask).not.toHaveProperty('output');
-    // One worker bridge for the task's whole life (see accountTask.ts), named, not serialised.
-    expect(accountTask.invoke).toEqual({ id: 'worker', src: 'workerBridge' });
+    // The task invokes nothing (see accountTask.ts): its steps are named entry actions.
+    expect(accountTask).not.toHaveProperty('invoke');
     const loading = (accountTask.states as Record<string, Record<string, unknown>>).loading!;
+    expect(loading.entry).toBe('loadAccount');
     expect(loading.after).toEqual({ loadTimeout: { target: 'failed', actions: 'recordLoadTimeout' } });
     expect(JSON.parse(JSON.stringify(supervisor))).toEqual(supervisor);
   });

@@ -104,7 +104,8 @@ describe('defences against XState traps', () => {
     await sup.waitFor('a', (s) => s.incarnation === 2 && s.state === 'running');
     await sup.shutdown();
     expect(events.length).toBeGreaterThan(20);
-    expect(events.some((e) => e.includes('"accountTask"') || e.includes('workerBridge'))).toBe(true);
+    // A task's snapshot (only a task's context has `loadTimeoutMs`), in its running state.
+    expect(events.some((e) => e.includes('"loadTimeoutMs"') && e.includes('"value":"running"'))).toBe(true);
     expect(events.some((e) => e.includes('RESTART_SCHEDULED'))).toBe(true);
     expect(events.filter((e) => e.includes('top-secret-token'))).toEqual([]);
   });
