@@ -34,8 +34,10 @@ export type RestartPolicyInput = {
 };
 
 /**
- * The defaults, chosen so that a 5-minute network outage suspends nobody while an account that
- * crashes at every start is suspended after about 10 minutes.
+ * The defaults, chosen so that a 5-minute network outage alone suspends nobody while an account
+ * that crashes at every start is suspended after about 10 minutes. "Alone": an account that also
+ * failed for another reason within the same 15 minutes has fewer restarts left, and may be
+ * suspended by the outage (the what-if run in docs/simulation.md: 1 account in 10,000, seed 7).
  *
  * With full jitter from 5 s to 60 s, a task that fails at once is restarted 12 times in 5 minutes
  * at the median and at most 22 times in 20,000 simulated runs; its 23rd restart, which exceeds
