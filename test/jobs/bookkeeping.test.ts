@@ -41,6 +41,18 @@ describe('job engine bookkeeping', () => {
     expect(runner.list()).toEqual([expect.objectContaining({ id: 'done', scope: 'acc', state: 'completed' })]);
   });
 
+  it('a replaced job that finishes stopping does not take the retained place of the job that replaced it', async () => {
+    const runner = createJobRunner({ concurrency: 2, retainFinished: { count: 1 }, logger: recordingLogger() });
+    const gate = deferred();
+    const old = runner.submit('x', () => gate.promise); // no signal parameter: it keeps its slot after a cancel
+    old.cancel();
+    await expect(old.result).rejects.toThrow();
+    expect(await runner.submit('x', async () => 'second').result).toBe('second'); // the id may be reused while the old one stops
+    gate.resolve();
+    await runner.idle();
+    expect(runner.status('x')).toMatchObject({ state: 'completed' });
+  });
+
   it('cancelAll() refuses a negative timeout, naming the option', async () => {
     const runner = createJobRunner({ logger: recordingLogger() });
     await expect(runner.scope('acc').cancelAll({ timeoutMs: -1 })).rejects.toThrow(/"timeoutMs"/);
