@@ -61,7 +61,7 @@ export class GroupCommit<T> {
 
   /** Commits what is queued now and resolves when every commit and job so far has settled. Never rejects. */
   flush(): Promise<void> {
-    if (this.#scheduled) clearImmediate(this.#scheduled);
+    clearImmediate(this.#scheduled); // undefined is ignored
     this.#scheduled = undefined;
     this.#enqueueCommit();
     return this.#tail;

@@ -224,6 +224,11 @@ describe('job runner: jobs that ignore their signal', () => {
     expect(logger.warnings).toHaveLength(1);
     expect(logger.warnings[0]?.msg).toMatch(/"stubborn" ignored its aborted signal for 50 ms/);
     expect(logger.warnings[0]?.obj).toMatchObject({ jobId: 'stubborn', state: 'timeout' });
+    // How long it has ignored the abort (abandonAfterMs, give or take the timer), and what to do about it.
+    const abortedForMs = (logger.warnings[0]?.obj as { abortedForMs: number }).abortedForMs;
+    expect(abortedForMs).toBeGreaterThanOrEqual(40);
+    expect(abortedForMs).toBeLessThan(60_000);
+    expect(logger.warnings[0]?.msg).toMatch(/left behind \(it may still be running\)\. Make the job honour its AbortSignal\.$/);
   });
 
   it('logs at debug level when an abandoned job finally settles, and ignores its value', async () => {

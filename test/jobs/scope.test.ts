@@ -193,6 +193,20 @@ describe('job scopes', () => {
     await runner.idle();
   });
 
+  it('a cancelled queued job gives its place in the scope queue back', async () => {
+    const runner = createJobRunner({ concurrency: 1, logger: recordingLogger() });
+    const scope = runner.scope('acc', { limits: { maxQueue: 1 } });
+    const gate = deferred();
+    scope.submit('run', () => gate.promise);
+    const waiting = scope.submit('wait', async () => undefined);
+    expect(scope.cancel('wait')).toBe(true);
+    await expect(waiting.result).rejects.toBeInstanceOf(JobCancelledError);
+    const next = scope.submit('next', async () => 'ran'); // the one place is free again
+    expect(next.status().state).toBe('queued');
+    gate.resolve();
+    expect(await next.result).toBe('ran');
+  });
+
   it('shares slots round robin across scopes, so one burst does not starve another scope', async () => {
     const runner = createJobRunner({ concurrency: 1, logger: recordingLogger() });
     const gate = deferred();

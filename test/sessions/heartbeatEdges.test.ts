@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
+import type { Clock, TimerHandle } from '../../src/clock/clock.js';
 import { Heartbeat } from '../../src/sessions/heartbeat.js';
 
 function setup(intervalMs = 100, timeoutMs = 50) {
@@ -91,5 +92,41 @@ describe('Heartbeat edges', () => {
     clock.increment(1_000);
     expect(alive).toEqual([]);
     expect(timeouts).toEqual([]);
+  });
+
+  it('stop() is final even on a clock that runs every timer due in a batch, including one cleared by an earlier callback', () => {
+    // A timer wheel that collects the due timers first and then runs them cannot take back one
+    // already collected. Here the deadline (probe 1 unanswered) and the next tick fall due
+    // together, the deadline first: the timeout stops the heartbeat, and the tick that runs
+    // anyway must neither probe a dead session nor schedule more ticks.
+    const timers = new Map<number, { at: number; fn: () => void }>();
+    let now = 0;
+    let nextId = 1;
+    const batchClock: Clock = {
+      now: () => now,
+      setTimeout: (fn, ms): TimerHandle => {
+        timers.set(nextId, { at: now + ms, fn });
+        return nextId++;
+      },
+      clearTimeout: (handle) => void timers.delete(handle as number),
+    };
+    const advanceTo = (t: number) => {
+      now = t;
+      const due = [...timers].filter(([, timer]) => timer.at <= t).sort(([a, x], [b, y]) => x.at - y.at || a - b);
+      for (const [id, timer] of due) {
+        timers.delete(id);
+        timer.fn();
+      }
+    };
+    const probes: number[] = [];
+    const timeouts: string[] = [];
+    const hb = new Heartbeat({ intervalMs: 100, timeoutMs: 200, clock: batchClock, probe: (seq) => probes.push(seq), onTimeout: (m) => timeouts.push(m), onAlive: () => undefined });
+    hb.start();
+    advanceTo(100); // probe 1; its deadline is due at 300
+    advanceTo(200); // probe 2; the next tick is due at 300 too, scheduled after the deadline
+    advanceTo(300);
+    expect(timeouts).toEqual(['pong and ack']);
+    expect(probes).toEqual([1, 2]);
+    expect(timers.size).toBe(0);
   });
 });
