@@ -4,12 +4,12 @@
  * resolution, scrapes change nothing (two scrapers see the same window), and the standard process
  * metrics are there with plausible values.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createControlApi, instrumentStore, type ControlApi } from '../../src/api/index.js';
 import { sampleEventLoopDelay, type EventLoopDelaySampler } from '../../src/api/eventLoopDelay.js';
 import { createMetricsCollector, type MetricsCollector } from '../../src/api/metrics.js';
 import { createSupervisor, memoryStore, type Supervisor } from '../../src/index.js';
+import { PROMTOOL, promtoolCheck } from '../helpers/promtool.js';
 import { call, cooperativeWorker, send, silent, TOKEN } from './helpers.js';
 
 let supervisor: Supervisor | undefined;
@@ -23,21 +23,6 @@ afterEach(async () => {
   await supervisor?.shutdown({ timeoutMs: 2_000 });
   supervisor = api = collector = sampler = undefined;
 });
-
-const PROMTOOL = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
-
-/** Runs `promtool check metrics` on `text`; resolves with its exit code and output. */
-function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000 });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-    child.stdin.end(text);
-  });
-}
 
 function blockLoop(ms: number): void {
   const end = Date.now() + ms;
