@@ -4,6 +4,7 @@
  * and the seeded one on the simulated clock (test/simulation/scenarios.ts).
  */
 import fc from 'fast-check';
+import type { Supervisor } from '../../src/index.js';
 import type { ControllableWorker } from '../../src/testing/index.js';
 
 export const IDS = ['a', 'b', 'c', 'd', 'e'] as const;
@@ -54,6 +55,24 @@ export function applyToModel(model: Map<Id, boolean>, step: CommandStep): boolea
       return exists && model.get(step.id) === true;
     default:
       return exists;
+  }
+}
+
+/** Sends `step` to the supervisor; `now` stamps an update's settings so it always changes something. */
+export function runCommand(sup: Supervisor, step: CommandStep, now: number): Promise<unknown> {
+  switch (step.kind) {
+    case 'add':
+      return sup.add({ id: step.id, enabled: step.enabled });
+    case 'update':
+      return sup.update(step.id, { settings: { at: now } });
+    case 'remove':
+      return sup.remove(step.id);
+    case 'enable':
+      return sup.enable(step.id);
+    case 'disable':
+      return sup.disable(step.id);
+    default:
+      return sup.restart(step.id);
   }
 }
 

@@ -12,14 +12,14 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { createSupervisor, memoryStore, type Supervisor } from '../../src/index.js';
+import { createSupervisor, memoryStore } from '../../src/index.js';
 import { createFleetSimulation } from '../../src/simulation/fleetSimulation.js';
 import { randomStream } from '../../src/simulation/random.js';
 import { runUntilSettled } from '../../src/simulation/drive.js';
 import { TraceHash } from '../../src/simulation/traceHash.js';
 import { VirtualClock } from '../../src/simulation/virtualClock.js';
 import { controllableWorker } from '../../src/testing/index.js';
-import { aliveInstance, applyToModel, IDS, SHUTDOWN_TIMEOUT_MS, stepArb, type CommandStep, type Id, type Step } from '../helpers/commandSteps.js';
+import { aliveInstance, applyToModel, IDS, runCommand, SHUTDOWN_TIMEOUT_MS, stepArb, type Id, type Step } from '../helpers/commandSteps.js';
 import type { InspectionEvent } from 'xstate';
 
 /** What a seeded run returns when every invariant held. */
@@ -48,22 +48,6 @@ export function stepsFor(seed: number): Step[] {
   return fc.sample(sequenceArb, { seed, numRuns: 1 })[0]!;
 }
 
-function runCommand(sup: Supervisor, step: CommandStep, now: number): Promise<unknown> {
-  switch (step.kind) {
-    case 'add':
-      return sup.add({ id: step.id, enabled: step.enabled });
-    case 'update':
-      return sup.update(step.id, { settings: { at: now } });
-    case 'remove':
-      return sup.remove(step.id);
-    case 'enable':
-      return sup.enable(step.id);
-    case 'disable':
-      return sup.disable(step.id);
-    default:
-      return sup.restart(step.id);
-  }
-}
 
 /** Hashes every microstep of the root and of every task, with its virtual time. */
 function tracer(clock: VirtualClock, trace: TraceHash) {

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSupervisor, memoryStore } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
-import { aliveInstance, applyToModel, IDS, SHUTDOWN_TIMEOUT_MS, stepArb, type CommandStep, type Id, type Step } from '../helpers/commandSteps.js';
+import { aliveInstance, applyToModel, IDS, runCommand, SHUTDOWN_TIMEOUT_MS, stepArb, type Id, type Step } from '../helpers/commandSteps.js';
 import { delay, silent } from '../helpers/supervisor.js';
 
 /** Runs one sequence and asserts the invariants; exported so shrunk counterexamples can be kept as regressions. */
@@ -50,7 +50,7 @@ export async function runSequence(steps: Step[], seed = 1): Promise<void> {
       } else if (step.kind === 'settleLeaked') cw.instances(step.id).filter((i) => i.signal.aborted).forEach((i) => i.resolve());
       else if ('concurrent' in step) {
         const expected = applyToModel(model, step);
-        const call = runCommand(sup, step).then(
+        const call = runCommand(sup, step, Date.now()).then(
           () => expect(expected, `${step.kind} ${step.id} succeeded`).toBe(true),
           (e: { code?: string }) => expect(expected, `${step.kind} ${step.id} failed with ${e.code}`).toBe(false),
         );
@@ -76,22 +76,6 @@ export async function runSequence(steps: Step[], seed = 1): Promise<void> {
   }
 }
 
-function runCommand(sup: ReturnType<typeof createSupervisor>, step: CommandStep): Promise<unknown> {
-  switch (step.kind) {
-    case 'add':
-      return sup.add({ id: step.id, enabled: step.enabled });
-    case 'update':
-      return sup.update(step.id, { settings: { at: Date.now() } });
-    case 'remove':
-      return sup.remove(step.id);
-    case 'enable':
-      return sup.enable(step.id);
-    case 'disable':
-      return sup.disable(step.id);
-    default:
-      return sup.restart(step.id);
-  }
-}
 
 describe('regressions found by the property (shrunk counterexamples)', () => {
   it('an add queued behind a remove of the same id applies after it (not refused as a duplicate)', async () => {
