@@ -41,7 +41,9 @@ async function addAccountNow(d: CommandDeps, input: unknown): Promise<AccountSta
     if (d.accounts.slot(account.id)) throw new AccountExistsError(account.id);
     // In the queue, not before it: a schema may validate asynchronously, and commands of one
     // account must still apply in the order they arrived.
-    await d.accounts.assertValidSettings(account);
+    // Awaited only when the worker's schema answers asynchronously: most checks are synchronous.
+    const checking = d.accounts.assertValidSettings(account);
+    if (checking) await checking;
     // The check may have waited: if shutdown began meanwhile, refuse before anything changes.
     d.gate.assertStillAccepting();
     await d.store.current.put(account);
@@ -63,7 +65,8 @@ async function updateAccountNow(d: CommandDeps, id: string, patch: unknown, opti
     // Checked in the account's queue, so no other change can land between the check and the write.
     if (options.ifMatch !== undefined && !ifMatchAdmits(options.ifMatch, slot.account)) throw new RevisionMismatchError(id);
     const next = applyAccountPatch(slot.account, patch);
-    await d.accounts.assertValidSettings(next);
+    const checking = d.accounts.assertValidSettings(next);
+    if (checking) await checking;
     // The check may have waited: if shutdown began meanwhile, refuse before anything changes.
     d.gate.assertStillAccepting();
     // A patch that changes nothing (`{}`, or the values already there) does not restart the task.

