@@ -42,7 +42,7 @@ const ROOT = resolve(BENCH_DIR, '..');
 /** Every size and repetition count, per mode. */
 const PLAN = {
   full: {
-    startStop: { sizes: [1_000, 10_000, 100_000], reps: 3, warmup: 1_000 },
+    startStop: { sizes: [1_000, 10_000, 100_000], reps: 3, warmup: 1_000, warmupRounds: 3 },
     restart: { sizes: [1_000, 10_000, 100_000], reps: 3 },
     commands: { n: 10_000, sequential: 1_000, reps: 3 },
     storm: { n: 10_000, minMs: 5_000, maxMs: 60_000, windowMs: 1_000, reps: 3 },
@@ -50,7 +50,7 @@ const PLAN = {
     externalTimeoutMs: 900_000,
   },
   quick: {
-    startStop: { sizes: [1_000, 10_000], reps: 2, warmup: 300 },
+    startStop: { sizes: [1_000, 10_000], reps: 2, warmup: 300, warmupRounds: 2 },
     restart: { sizes: [1_000, 10_000], reps: 2 },
     commands: { n: 2_000, sequential: 200, reps: 1 },
     // Time scaled ×0.2 so that processing 2k failures takes about the same share of the backoff
@@ -60,7 +60,7 @@ const PLAN = {
     externalTimeoutMs: 180_000,
   },
   smoke: {
-    startStop: { sizes: [100], reps: 1, warmup: 20 },
+    startStop: { sizes: [100], reps: 1, warmup: 20, warmupRounds: 1 },
     restart: { sizes: [100], reps: 1 },
     commands: { n: 50, sequential: 20, reps: 1 },
     storm: { n: 100, minMs: 50, maxMs: 600, windowMs: 10, reps: 1 },

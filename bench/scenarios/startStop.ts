@@ -25,8 +25,15 @@ export type Contender = keyof typeof CONTENDERS;
 export interface StartStopParams {
   contender: Contender;
   n: number;
-  /** Accounts started and stopped once before measuring, so the JIT is warm. */
+  /** Accounts started and stopped before measuring, so the JIT is warm. */
   warmup: number;
+  /**
+   * How many times `warmup` accounts are started and stopped first. One round was not enough:
+   * in a child measuring 15 rounds of 1,000 in a row (2026-12-02, machine loaded by other work), `add()` ×N took 593, 562 and
+   * 431 µs of CPU per account in its first three and 272–337 after, the lifecycle actors 332 and
+   * 449 then about 300: a single 1k measurement after one round was mostly the JIT's work.
+   */
+  warmupRounds: number;
 }
 
 export interface StartStopResult {
@@ -52,8 +59,8 @@ interface Once {
 }
 
 /** Child side: start `n` accounts, measure heap and RSS with every one running, then stop them gracefully. */
-export async function measureStartStop({ contender, n, warmup }: StartStopParams): Promise<StartStopResult> {
-  if (warmup > 0) await once(contender, warmup);
+export async function measureStartStop({ contender, n, warmup, warmupRounds }: StartStopParams): Promise<StartStopResult> {
+  for (let round = 0; warmup > 0 && round < warmupRounds; round++) await once(contender, warmup);
   const before = await memoryNow();
   const r = await once(contender, n);
   return {
@@ -162,6 +169,7 @@ export interface StartStopConfig {
   sizes: number[];
   reps: number;
   warmup: number;
+  warmupRounds: number;
 }
 
 /** Medians per (size, contender). */
@@ -194,7 +202,7 @@ export async function runStartStop(config: StartStopConfig, progress: (line: str
       for (const contender of contenders) {
         const key = `${n}/${contender}`;
         try {
-          const r = await runChild('startStop', { contender, n, warmup: config.warmup }, 120_000 + n * 3);
+          const r = await runChild('startStop', { contender, n, warmup: config.warmup, warmupRounds: config.warmupRounds }, 120_000 + n * 3);
           (samples.get(key) ?? samples.set(key, []).get(key)!).push(r);
           progress(`start/stop rep ${rep + 1}/${config.reps} ${short(n)} ${contender}: start ${fmt(r.startMs)} ms, stop ${fmt(r.stopMs)} ms`);
         } catch (err) {
@@ -257,7 +265,7 @@ export function renderStart(summaries: StartStopSummary[], config: StartStopConf
     `Trivial cooperative worker (waits for its signal). Start = from the first call until every worker has been called. ` +
       `Heap/RSS per account: after a full GC with all N running, minus before (statevisor's include its memory store's copy of each account). ` +
       `Each cell is the median of ${config.reps} child processes (one per repetition, size and contender, interleaved), ` +
-      `each warmed up with ${fmt(config.warmup)} accounts first.`,
+      `each warmed up first by starting and stopping ${fmt(config.warmup)} accounts ${config.warmupRounds === 1 ? 'once' : `${config.warmupRounds} times`}.`,
     '',
     table(
       ['N', 'contender', 'start µs/account', 'min–max', 'vs lifecycle actors', 'CPU µs/account', 'CPU vs lifecycle actors', 'start total ms', 'heap B/account', 'vs lifecycle actors', 'RSS B/account', 'RSS total MiB'],
