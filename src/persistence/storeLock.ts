@@ -41,15 +41,24 @@ export async function acquireStoreLock(file: string, timeoutMs: number): Promise
   const lockPath = `${file}.lock`;
   const before = acquiring.get(lockPath) ?? Promise.resolve();
   const attempt = before.catch(() => undefined).then(() => takeLock(file, lockPath));
-  acquiring.set(lockPath, attempt);
+  // What the next acquisition of this file waits for: this one's end, including the give-back of
+  // a lock it took after its caller stopped waiting. Waiting for `attempt` alone let the next one
+  // judge the lock being given back as stale, take it, and then lose its own lock file to the
+  // give-back (same pid in both).
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  acquiring.set(lockPath, done);
   try {
     await withTimeout(attempt, timeoutMs, `locking ${file}`);
+    finished();
   } catch (e) {
     // Timed out: if the attempt still succeeds later, give the lock back.
-    void attempt.then(() => releaseLock(lockPath)).catch(() => undefined);
+    void attempt.then(() => releaseLock(lockPath)).catch(() => undefined).finally(finished);
     throw e;
   } finally {
-    if (acquiring.get(lockPath) === attempt) acquiring.delete(lockPath);
+    void done.then(() => {
+      if (acquiring.get(lockPath) === done) acquiring.delete(lockPath);
+    });
   }
   let released: Promise<void> | undefined;
   return {

@@ -202,6 +202,38 @@ describe('store lock: timeouts', () => {
     await acquire();
   });
 
+  it('the next acquisition waits for a timed-out one to give its lock back, and keeps the lock it then takes', async () => {
+    await realWriteFile(lockPath, STALE_OWNER);
+    // A: blocked on its first read of the (stale) lock until it has timed out.
+    let openFirstRead: () => void = () => undefined;
+    hooks.beforeReadLock = () => {
+      hooks.beforeReadLock = () => {
+        // A's give-back, after it took the lock late: held here until B has had its chance.
+        delete hooks.beforeReadLock;
+        reachedGiveBack();
+        return new Promise<void>((resolve) => (openGiveBack = resolve));
+      };
+      return new Promise<void>((resolve) => (openFirstRead = resolve));
+    };
+    let reachedGiveBack: () => void = () => undefined;
+    const atGiveBack = new Promise<void>((resolve) => (reachedGiveBack = resolve));
+    let openGiveBack: () => void = () => undefined;
+    await expect(acquireStoreLock(file, 300)).rejects.toBeInstanceOf(IoTimeoutError);
+    openFirstRead();
+    await atGiveBack; // A took the lock after all and is giving it back
+    let bSettled = false;
+    const b = acquire().finally(() => (bSettled = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(bSettled).toBe(false); // B waits for A's give-back instead of judging A's lock stale
+    openGiveBack();
+    const lock = await b;
+    // The give-back removed A's lock only; B's is there and is B's.
+    expect(await exists(lockPath)).toBe(true);
+    expect(JSON.parse(await realReadFile(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
+    await lock.release();
+    expect(await exists(lockPath)).toBe(false);
+  });
+
   it('a release that hangs names what it was doing', async () => {
     // The bound is the acquisition's too: generous, so a loaded machine still takes the lock in time.
     const lock = await acquireStoreLock(file, 2_000);
