@@ -42,7 +42,7 @@ const ROOT = resolve(BENCH_DIR, '..');
 /** Every size and repetition count, per mode. */
 const PLAN = {
   full: {
-    startStop: { sizes: [1_000, 10_000, 100_000], reps: 3, warmup: 1_000, warmupRounds: 3 },
+    startStop: { sizes: [1_000, 10_000, 100_000], reps: 5, warmup: 1_000, warmupRounds: 3 },
     restart: { sizes: [1_000, 10_000, 100_000], reps: 3 },
     commands: { n: 10_000, sequential: 1_000, reps: 3 },
     storm: { n: 10_000, minMs: 5_000, maxMs: 60_000, windowMs: 1_000, reps: 3 },
