@@ -200,6 +200,7 @@ describe('job runner: admission', () => {
     expect(() => runner.submit('', async () => 1)).toThrow(/"id"/);
     expect(() => runner.submit('t', async () => 1, { timeoutMs: -5 })).toThrow(/"timeoutMs"/);
     expect(() => runner.submit('f', 'nope' as unknown as () => Promise<void>)).toThrow(/"fn"/);
+    expect(() => runner.submit('f', 42 as unknown as () => Promise<void>)).toThrow(/must be a function \(got number\)/);
     expect(runner.list()).toEqual([]);
   });
 
