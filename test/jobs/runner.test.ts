@@ -242,7 +242,12 @@ describe('job runner: jobs that ignore their signal', () => {
     late.resolve('too late');
     await waitUntil(() => logger.debugs.length === 1);
     expect(h.status().state).toBe('cancelled');
-    expect(logger.debugs[0]?.msg).toMatch(/Abandoned job "late" settled/);
+    expect(logger.debugs[0]?.msg).toMatch(/Abandoned job "late" settled \d+ ms after its abort/);
+    // ms counts from the abort: at least abandonAfterMs, and not an epoch-sized number.
+    expect(logger.debugs[0]?.obj).toEqual({ jobId: 'late', scope: undefined, ms: expect.any(Number) });
+    const { ms } = logger.debugs[0]?.obj as { ms: number };
+    expect(ms).toBeGreaterThanOrEqual(10);
+    expect(ms).toBeLessThan(60_000);
   });
 });
 

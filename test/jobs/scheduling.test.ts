@@ -42,4 +42,20 @@ describe('job runner: scheduling order', () => {
     await Promise.all([blocker.result, outer.result]);
     expect(inner).toBe('running, ran: true');
   });
+
+  it('a scope that was at its own limit goes to the back of the round robin when a slot frees', async () => {
+    // One slot for the whole runner: A holds it and has a second job waiting behind its own limit;
+    // B's job waits for the slot. When A's job ends, B (waiting longer for a slot) goes first.
+    const runner = createJobRunner({ concurrency: 1, logger: recordingLogger() });
+    const a = runner.scope('a', { limits: { concurrency: 1 } });
+    const b = runner.scope('b');
+    const gate = deferred();
+    const started: string[] = [];
+    const a1 = a.submit('a1', () => gate.promise);
+    const a2 = a.submit('a2', async () => void started.push('a2'));
+    const b1 = b.submit('b1', async () => void started.push('b1'));
+    gate.resolve();
+    await Promise.all([a1.result, a2.result, b1.result]);
+    expect(started).toEqual(['b1', 'a2']);
+  });
 });
