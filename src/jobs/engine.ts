@@ -312,6 +312,20 @@ export class JobEngine implements RecordCanceller {
     return { queued: this.#queued, running: this.#running, stopping: this.#active.size - this.#running, ...this.#totals };
   }
 
+  /**
+   * How many scopes the engine still walks (the root, open scopes, closed scopes with records or
+   * slots left). For tests only, so they can see that a closed scope's state is freed once it is
+   * empty (one per task incarnation otherwise). @internal
+   *
+   * @example
+   * ```ts
+   * engine.scopeCount(); // 1: only the root
+   * ```
+   */
+  scopeCount(): number {
+    return this.#scopes.size;
+  }
+
   // ---- scopes -----------------------------------------------------------------------------------
 
   openScope(ownerId: string, options: ScopeOptions = {}): ScopeState {

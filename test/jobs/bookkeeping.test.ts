@@ -3,8 +3,16 @@
  * walks, and how stopping jobs are counted. Each case was a surviving mutant of jobs/engine.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { createJobRunner } from '../../src/jobs/index.js';
+import { JobEngine } from '../../src/jobs/engine.js';
+import { createJobRunner, JobRunner, type JobRunnerOptions } from '../../src/jobs/index.js';
+import { resolveRunnerOptions } from '../../src/jobs/options.js';
 import { deferred, forever, recordingLogger } from './helpers.js';
+
+/** A runner with its engine in reach, to count the scopes the engine still holds. */
+function runnerWithEngine(options: JobRunnerOptions): { runner: JobRunner; engine: JobEngine } {
+  const engine = new JobEngine(resolveRunnerOptions({ logger: recordingLogger(), ...options }));
+  return { runner: new JobRunner(engine), engine };
+}
 
 describe('job engine bookkeeping', () => {
   it('counts stopping jobs apart from running ones while both exist', async () => {
@@ -56,5 +64,66 @@ describe('job engine bookkeeping', () => {
   it('cancelAll() refuses a negative timeout, naming the option', async () => {
     const runner = createJobRunner({ logger: recordingLogger() });
     await expect(runner.scope('acc').cancelAll({ timeoutMs: -1 })).rejects.toThrow(/"timeoutMs"/);
+  });
+
+  // A closed scope's state must be freed once it holds no record and no slot: a supervisor opens
+  // one scope per task incarnation, so a scope kept after that is one ScopeState leaked per restart.
+  describe('closed scopes are freed once empty', () => {
+    it('a scope closed with nothing in it is freed at once', () => {
+      const { runner, engine } = runnerWithEngine({});
+      expect(engine.scopeCount()).toBe(1); // the root
+      const scope = runner.scope('acc');
+      expect(engine.scopeCount()).toBe(2);
+      scope.close();
+      expect(engine.scopeCount()).toBe(1);
+    });
+
+    it('a scope closed while a job runs is freed when that job ends and its record is not retained', async () => {
+      const { runner, engine } = runnerWithEngine({ retainFinished: { count: 0 } });
+      const scope = runner.scope('acc');
+      const gate = deferred();
+      const job = scope.submit('run', () => gate.promise);
+      scope.close();
+      expect(engine.scopeCount()).toBe(2); // its running job still needs it
+      gate.resolve();
+      await job.result;
+      expect(engine.scopeCount()).toBe(1);
+    });
+
+    it('a closed scope is freed when its last retained record is evicted', async () => {
+      const { runner, engine } = runnerWithEngine({ retainFinished: { count: 1 } });
+      const scope = runner.scope('acc');
+      await scope.submit('done', async () => 1).result;
+      scope.close();
+      expect(engine.scopeCount()).toBe(2); // 'done' is still listed
+      await runner.submit('later', async () => 2).result; // takes the one retained place
+      expect(runner.list().map((j) => j.id)).toEqual(['later']);
+      expect(engine.scopeCount()).toBe(1);
+    });
+
+    it('a closed scope whose replaced job is still stopping is freed when that job stops', async () => {
+      const { runner, engine } = runnerWithEngine({ concurrency: 2, retainFinished: { count: 0 }, abandonAfterMs: 60_000 });
+      const scope = runner.scope('acc');
+      const gate = deferred();
+      const old = scope.submit('x', () => gate.promise); // no signal parameter: keeps its slot after a cancel
+      old.cancel();
+      await expect(old.result).rejects.toThrow();
+      await scope.submit('x', async () => 'second').result; // replaces the stopping record, then is forgotten
+      scope.close();
+      expect(engine.scopeCount()).toBe(2); // the replaced job still holds a slot of this scope
+      gate.resolve();
+      await runner.idle();
+      expect(engine.scopeCount()).toBe(1);
+    });
+
+    it('many task incarnations leave no scope behind', async () => {
+      const { runner, engine } = runnerWithEngine({ retainFinished: { count: 0 } });
+      for (let i = 0; i < 50; i++) {
+        const scope = runner.scope('acc');
+        await scope.submit('work', async () => i).result;
+        scope.close();
+      }
+      expect(engine.scopeCount()).toBe(1);
+    });
   });
 });

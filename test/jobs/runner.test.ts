@@ -200,6 +200,7 @@ describe('job runner: admission', () => {
     expect(() => runner.submit('', async () => 1)).toThrow(/"id"/);
     expect(() => runner.submit('t', async () => 1, { timeoutMs: -5 })).toThrow(/"timeoutMs"/);
     expect(() => runner.submit('f', 'nope' as unknown as () => Promise<void>)).toThrow(/"fn"/);
+    expect(() => runner.submit('f', 42 as unknown as () => Promise<void>)).toThrow(/must be a function \(got number\)/);
     expect(runner.list()).toEqual([]);
   });
 
@@ -241,7 +242,12 @@ describe('job runner: jobs that ignore their signal', () => {
     late.resolve('too late');
     await waitUntil(() => logger.debugs.length === 1);
     expect(h.status().state).toBe('cancelled');
-    expect(logger.debugs[0]?.msg).toMatch(/Abandoned job "late" settled/);
+    expect(logger.debugs[0]?.msg).toMatch(/Abandoned job "late" settled \d+ ms after its abort/);
+    // ms counts from the abort: at least abandonAfterMs, and not an epoch-sized number.
+    expect(logger.debugs[0]?.obj).toEqual({ jobId: 'late', scope: undefined, ms: expect.any(Number) });
+    const { ms } = logger.debugs[0]?.obj as { ms: number };
+    expect(ms).toBeGreaterThanOrEqual(10);
+    expect(ms).toBeLessThan(60_000);
   });
 });
 
