@@ -4,7 +4,8 @@
  * account running as the store still holds it, and input that is not an object at all.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidAccountError, memoryStore, type AccountStore, type Supervisor } from '../../src/index.js';
+import { accountRevision } from '../../src/accountConfiguration.js';
+import { InvalidAccountError, memoryStore, RevisionMismatchError, ShuttingDownError, type AccountStore, type Supervisor } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
 import { startSupervisor } from '../helpers/supervisor.js';
 
@@ -109,4 +110,53 @@ describe('add() of something that is not an object', () => {
       expect(sup.list()).toEqual([]);
     });
   }
+});
+
+describe('an add queued behind a slow command of its id', () => {
+  it('is refused as shutting down once shutdown began, before it looks for a duplicate', async () => {
+    const cw = controllableWorker({ ignoreAbort: () => true });
+    const store = countingStore();
+    const { sup } = await startSupervisor({ store, cancelTimeoutMs: 80 }, cw);
+    await sup.add({ id: 'a' });
+    await sup.waitFor('a', 'running');
+    const writes = store.writes;
+    const slow = sup.restart('a'); // waits for the stubborn worker's cancel deadline
+    const queued = sup.add({ id: 'a', settings: { v: 2 } });
+    const stats = sup.shutdown({ timeoutMs: 1_000 });
+    await expect(queued).rejects.toBeInstanceOf(ShuttingDownError);
+    await slow.catch(() => undefined);
+    await stats;
+    expect(store.writes).toBe(writes);
+    cw.instances('a').forEach((i) => i.resolve());
+  });
+});
+
+describe('update() with ifMatch, and a patch that changes nothing', () => {
+  it('a stale revision is refused and changes nothing; the current one or "*" applies', async () => {
+    const store = countingStore();
+    const { sup, cw } = await setup(store);
+    await sup.add({ id: 'a', settings: { v: 1 } });
+    await sup.waitFor('a', 'running');
+    const stored = (await store.get('a'))!;
+    const writes = store.writes;
+    await expect(sup.update('a', { settings: { v: 2 } }, { ifMatch: '"stale"' })).rejects.toBeInstanceOf(RevisionMismatchError);
+    expect(store.writes).toBe(writes);
+    expect(cw.latest('a')!.signal.aborted).toBe(false);
+    expect(await sup.update('a', { settings: { v: 2 } }, { ifMatch: `"${accountRevision(stored)}"` })).toMatchObject({ incarnation: 2 });
+    expect(await sup.update('a', { settings: { v: 3 } }, { ifMatch: '*' })).toMatchObject({ incarnation: 3 });
+    expect((await store.get('a'))?.settings).toEqual({ v: 3 });
+  });
+
+  it('{} or the values already there: no write, no restart', async () => {
+    const store = countingStore();
+    const { sup, cw } = await setup(store);
+    await sup.add({ id: 'a', settings: { v: 1 } });
+    await sup.waitFor('a', 'running');
+    const writes = store.writes;
+    expect(await sup.update('a', {})).toMatchObject({ state: 'running', incarnation: 1 });
+    expect(await sup.update('a', { settings: { v: 1 }, enabled: true })).toMatchObject({ state: 'running', incarnation: 1 });
+    expect(store.writes).toBe(writes);
+    expect(cw.instances('a')).toHaveLength(1);
+    expect(cw.latest('a')!.signal.aborted).toBe(false);
+  });
 });
