@@ -112,3 +112,30 @@ describe('supervisor log lines', () => {
     expect(sup.status('a')).toMatchObject({ state: 'failed', incarnation: 1 });
   });
 });
+
+describe('a supervision record the store refuses', () => {
+  it('is logged with the account and "saved with the next change", and the next change saves it', async () => {
+    const inner = memoryStore();
+    let refuse = true;
+    const store = {
+      ...inner,
+      saveSupervision: async (id: string, record: Parameters<typeof inner.saveSupervision>[1]) => {
+        if (refuse) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+        return inner.saveSupervision(id, record);
+      },
+    };
+    const { sup, cw, supervisorLines } = await start({ store, restart: { backoff: { minMs: 5, maxMs: 5, factor: 1, jitter: 'none' } } });
+    await sup.add({ id: 'a' });
+    (await cw.nextInstance('a', 0)).reject(new Error('boom'));
+    await vi.waitFor(() => expect(supervisorLines().filter((l) => l.level === 50)).not.toEqual([]), { timeout: 1_000 });
+    expect(supervisorLines().find((l) => l.level === 50)).toMatchObject({
+      accountId: 'a',
+      err: expect.objectContaining({ message: 'disk full', code: 'ENOSPC' }),
+      msg: 'account a: saving supervision state failed; it will be saved with the next change',
+    });
+    expect(await inner.loadSupervision()).toEqual({});
+    refuse = false;
+    (await cw.nextInstance('a', 1)).reject(new Error('boom again'));
+    await vi.waitFor(async () => expect((await inner.loadSupervision()).a).toMatchObject({ restarts: 2 }), { timeout: 1_000 });
+  });
+});
