@@ -40,3 +40,10 @@ describe('taskTransitionEvent', () => {
     });
   }
 });
+
+describe('taskTransitionEvent on a pair that is no transition of the machine', () => {
+  it("names it 'unknown', so the flight recorder shows the gap instead of a wrong event", () => {
+    expect(taskTransitionEvent('cleaned', 'loading', { error: undefined, forced: false })).toBe('unknown');
+    expect(taskTransitionEvent('cancelling', 'failed', { error: undefined, forced: true })).toBe('unknown');
+  });
+});
