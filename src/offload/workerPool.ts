@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
@@ -129,15 +130,33 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   // thread before it has exited): `threads` shows a stuck thread really went away.
   const seen = new WeakSet<object>();
   let alive = 0;
+  // Threads stopped (or possibly stopped) since the last one exited: piscina may replace one while
+  // `alive` still counts it, so until then every call looks for new threads.
+  let stopping = 0;
   const track = (): void => {
     for (const thread of piscina.threads) {
       if (seen.has(thread)) continue;
       seen.add(thread);
       alive++;
-      thread.once('exit', () => alive--);
+      thread.once('exit', () => {
+        alive--;
+        stopping = 0;
+      });
     }
   };
   piscina.on('workerCreate', track);
+  // piscina turns a `file:` URL into a path on every call (a URL parse); the paths of the few
+  // modules a pool runs are kept instead. Bounded, so a caller cycling through many module URLs
+  // only loses the shortcut.
+  const paths = new Map<string, string>();
+  const pathOf = (url: string): string => {
+    let path = paths.get(url);
+    if (path === undefined) {
+      path = fileURLToPath(url);
+      if (paths.size < 64) paths.set(url, path);
+    }
+    return path;
+  };
 
   async function run<R>(modulePath: string | URL, exportName: string, input?: unknown, callOptions: OffloadRunOptions = {}): Promise<R> {
     const url = moduleUrl(modulePath, false);
@@ -148,14 +167,15 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     if (closed) throw new OffloadClosedError(label, 'threads');
     if (signal?.aborted === true) throw new JobCancelledError(label, undefined, 'signal', signal.reason);
     if (pending >= maxThreads + maxQueue) throw new OffloadQueueFullError(label, 'threads', maxThreads + maxQueue);
-    // One controller per call: piscina terminates the thread of a call whose signal aborts, and
-    // the caller's signal and the time limit both lead there.
-    const controller = new AbortController();
+    // One stop per call: piscina terminates the thread of a call whose signal aborts, and the
+    // caller's signal and the time limit both lead there.
+    const callStop = new CallStop();
     let ended: Error | undefined;
     const stop = (error: Error): void => {
       if (ended !== undefined) return;
       ended = error;
-      controller.abort(error);
+      stopping++;
+      callStop.abort(error);
     };
     const onAbort = (): void => stop(new JobCancelledError(label, undefined, 'signal', signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -163,8 +183,11 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     if (timeoutMs !== Infinity) timer = clock.setTimeout(() => stop(new JobTimeoutError(label, undefined, timeoutMs)), timeoutMs);
     pending++;
     try {
-      const result = piscina.run(input, { filename: url, name: exportName, signal: controller.signal });
-      track(); // piscina starts a thread, if it needs one, synchronously in run()
+      const result = piscina.run(input, { filename: pathOf(url), name: exportName, signal: callStop });
+      // piscina starts a thread, if it needs one, synchronously in run(): only possible below
+      // `maxThreads` (or while a stopped thread has not exited), so a full pool does not read
+      // `piscina.threads` (an array piscina builds on every read) on every call.
+      if (alive < maxThreads || stopping > 0) track();
       return (await result) as R;
     } catch (error) {
       if (ended !== undefined) throw ended;
@@ -189,6 +212,36 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       await piscina.close();
     },
   };
+}
+
+/**
+ * A call's stop, given to piscina as its signal: piscina's documented `AbortSignalEventTarget`
+ * shape (`addEventListener`, `removeEventListener`, `aborted`, `reason`), which it listens to once
+ * per call. With this and the path kept per module, a trivial call through the pool went from
+ * 74.2 to 67.9 µs (medians of 7 samples of 10,000 calls, 32 in flight, 2 threads, 2026-12-02;
+ * piscina alone 55.8 and 56.6 µs in the same runs); an `AbortController` per call brings an
+ * `EventTarget` with it. @internal
+ */
+class CallStop {
+  aborted = false;
+  reason: unknown = undefined;
+  #listeners: (() => void)[] = [];
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const i = this.#listeners.indexOf(listener);
+    if (i !== -1) this.#listeners.splice(i, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    for (const listener of this.#listeners.splice(0)) listener();
+  }
 }
 
 /** piscina's "no such export" error and a module that cannot be imported: the call never ran. */

@@ -64,6 +64,27 @@ describe('createWorkerPool', () => {
     expect(after.threadId).not.toBe(before.threadId);
   });
 
+  it('counts the replacement of a stopped thread started before the stopped one has exited', async () => {
+    pool = createWorkerPool({ maxThreads: 1 });
+    const p = pool;
+    await p.run(WORK, 'whoAmI');
+    expect(p.threads).toBe(1);
+    await expect(p.run(WORK, 'spin', undefined, { timeoutMs: 200 })).rejects.toBeInstanceOf(JobTimeoutError);
+    // At once, while the spinning thread may still be exiting: the pool is "full" by its own count,
+    // yet piscina starts a new thread for this call, and `threads` must see it.
+    const next = p.run<number>(WORK, 'slowDouble', 4);
+    let most = p.threads;
+    const watch = setInterval(() => (most = Math.max(most, p.threads)), 2);
+    try {
+      expect(await next).toBe(8);
+      await eventually(() => p.threads === 1); // the stopped thread gone, the new one counted
+    } finally {
+      clearInterval(watch);
+    }
+    expect(most).toBeGreaterThanOrEqual(1);
+    expect(most).toBeLessThanOrEqual(2);
+  });
+
   it('terminates a thread stuck in a loop when its signal aborts', async () => {
     pool = createWorkerPool({ maxThreads: 1 });
     // The thread exists and idles first, so the call is handed to it at once (an abort while the
