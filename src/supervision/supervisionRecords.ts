@@ -60,7 +60,9 @@ export class SupervisionRecords {
     const record = recordOf(slot, this.#historyOf(slot));
     let write: Promise<void>;
     try {
-      write = this.#store.current.saveSupervision(id, record);
+      // `Promise.resolve` of a native promise is that promise: no step added, and a custom store
+      // that returns something else still cannot break the decision that saved.
+      write = Promise.resolve(this.#store.current.saveSupervision(id, record));
     } catch (err) {
       // A store that throws instead of rejecting is still only a failed write.
       write = Promise.reject(err);
