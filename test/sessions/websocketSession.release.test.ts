@@ -1,7 +1,6 @@
 // Every way a session run ends leaves none of its timers behind: heartbeat, throttled report,
 // connect/register deadline, close handshake deadline and terminate grace. Counted through the
 // clock the worker is given (ctx.clock), against the real simulator on 127.0.0.1.
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { websocketSession, type WebsocketSessionOptions } from '../../src/sessio
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { waitUntil } from '../simulator/helpers.js';
 import { account, makeCtx, outcome, type TestCtx } from './helpers.js';
+import { blackHole } from '../helpers/blackHole.js';
 
 /**
  * The system clock, with the set of its timers that were neither fired nor cleared, and `fire(ms)`
@@ -72,21 +72,6 @@ function start(
   return { ...t, live, fire, logs, result };
 }
 
-/** A TCP server that accepts connections and never answers: an upgrade that hangs. */
-async function blackHole(): Promise<string> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
-}
 
 describe('a session run leaves no timer behind', () => {
   it('after a server drop while live, with heartbeats running and a throttled report pending', async () => {
@@ -123,7 +108,7 @@ describe('a session run leaves no timer behind', () => {
 
   it('after an abort while connecting: the connect deadline and the terminate grace are cleared', async () => {
     sim = await createSimulator();
-    const s = start({ url: await blackHole() });
+    const s = start({ url: await blackHole(cleanups) });
     await waitUntil(() => s.live.size === 1, 3_000, 'the connect deadline');
     s.controller.abort();
     expect(await s.result).toEqual({ ok: true });
@@ -132,7 +117,7 @@ describe('a session run leaves no timer behind', () => {
 
   it('after a connect timeout: the terminate grace is cleared', async () => {
     sim = await createSimulator();
-    const s = start({ url: await blackHole(), connectTimeoutMs: 100 });
+    const s = start({ url: await blackHole(cleanups), connectTimeoutMs: 100 });
     const r = await s.result;
     expect(!r.ok && r.error.code).toBe('CONNECT_TIMEOUT');
     expect(s.live.size).toBe(0);
@@ -142,7 +127,7 @@ describe('a session run leaves no timer behind', () => {
 describe('how a session run ends', () => {
   it('a failure wins over an abort that comes before the socket closed', async () => {
     sim = await createSimulator();
-    const s = start({ url: await blackHole() });
+    const s = start({ url: await blackHole(cleanups) });
     await waitUntil(() => s.live.size === 1, 3_000, 'the connect deadline');
     s.fire(SLOW.connectTimeoutMs); // the connect deadline: fail and terminate
     s.controller.abort(); // same tick: the socket has not closed yet
@@ -152,7 +137,7 @@ describe('how a session run ends', () => {
 
   it('an abort wins over a deadline that fires before the socket closed', async () => {
     sim = await createSimulator();
-    const s = start({ url: await blackHole() });
+    const s = start({ url: await blackHole(cleanups) });
     await waitUntil(() => s.live.size === 1, 3_000, 'the connect deadline');
     s.controller.abort(); // cancel: terminate while connecting
     s.fire(SLOW.connectTimeoutMs); // same tick: the connect deadline is still pending

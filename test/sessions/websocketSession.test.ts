@@ -21,6 +21,7 @@ import type { Account } from '../../src/account.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { sleep, waitUntil } from '../simulator/helpers.js';
 import { account, makeCtx, outcome, type TestCtx } from './helpers.js';
+import { blackHole } from '../helpers/blackHole.js';
 
 /** Small intervals so every failure shows within a few hundred ms. */
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 200, closeTimeoutMs: 300, connectTimeoutMs: 1_000, registerTimeoutMs: 1_000, reportThrottleMs: 0 };
@@ -85,9 +86,9 @@ describe('session lifecycle', () => {
   });
 
   it('aborts a connect in progress and resolves', async () => {
-    const server = await blackHole();
+    const url = await blackHole(cleanups);
     await simulator();
-    const s = run(account('a'), { url: server.url, connectTimeoutMs: 5_000 });
+    const s = run(account('a'), { url, connectTimeoutMs: 5_000 });
     await sleep(50);
     const t0 = Date.now();
     s.controller.abort();
@@ -174,10 +175,10 @@ describe('failures', () => {
   });
 
   it('a server that never answers the upgrade → ConnectTimeoutError after connectTimeoutMs', async () => {
-    const server = await blackHole();
+    const url = await blackHole(cleanups);
     await simulator();
     const t0 = Date.now();
-    const r = await run(account('a'), { url: server.url, connectTimeoutMs: 200 }).result;
+    const r = await run(account('a'), { url, connectTimeoutMs: 200 }).result;
     expect(!r.ok && r.error).toBeInstanceOf(ConnectTimeoutError);
     expect(!r.ok && r.error.retryable).toBe(true);
     expect(Date.now() - t0).toBeLessThan(1_500);
@@ -316,21 +317,6 @@ describe('logging', () => {
   });
 });
 
-/** A TCP server that accepts connections and never answers: an upgrade that hangs. */
-async function blackHole(): Promise<{ url: string }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/` };
-}
 
 /** A port nobody listens on (bound then released). */
 async function freePort(): Promise<number> {
