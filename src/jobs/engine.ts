@@ -16,7 +16,7 @@ import { defaultJobLogger, type JobLogger } from './logger.js';
 import { JOB_RUNNER_DEFAULTS, durationMs, jobId, nonNegativeMs, type ResolvedRunnerOptions } from './options.js';
 import { JobHandleImpl, JobRecord, isLive, type RecordCanceller } from './record.js';
 import { Retention } from './retention.js';
-import { createScopeState, ScopeState, type LaneGroup } from './scopeState.js';
+import { createScopeState, ScopeState, type LaneGroup, type OwnedScopeState } from './scopeState.js';
 import type {
   CancelAllOptions,
   CancelAllReport,
@@ -328,7 +328,7 @@ export class JobEngine implements RecordCanceller {
 
   // ---- scopes -----------------------------------------------------------------------------------
 
-  openScope(ownerId: string, options: ScopeOptions = {}): ScopeState {
+  openScope(ownerId: string, options: ScopeOptions = {}): OwnedScopeState {
     if (!this.#accepting) throw new RunnerShutDownError(undefined);
     const state = createScopeState(ownerId, options.limits);
     if (this.#open.has(ownerId)) throw new ScopeExistsError(ownerId);
@@ -338,11 +338,10 @@ export class JobEngine implements RecordCanceller {
   }
 
   /** Refuses further submits and cancels the scope's queued jobs; running ones are left alone. */
-  closeScope(scope: ScopeState): void {
+  closeScope(scope: OwnedScopeState): void {
     if (scope.closed) return;
     scope.closed = true;
-    const ownerId = scope.ownerId ?? '';
-    if (this.#open.get(ownerId) === scope) this.#open.delete(ownerId);
+    if (this.#open.get(scope.ownerId) === scope) this.#open.delete(scope.ownerId);
     for (const rec of scope.queuedRecords()) this.cancelRecord(rec, 'scope-closed');
     this.#prune(scope);
   }

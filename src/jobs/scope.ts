@@ -1,5 +1,5 @@
 import type { JobEngine } from './engine.js';
-import type { ScopeState } from './scopeState.js';
+import type { OwnedScopeState } from './scopeState.js';
 import type { CancelAllOptions, CancelAllReport, JobFn, JobHandle, JobStatus, SubmitOptions } from './types.js';
 
 /**
@@ -22,17 +22,17 @@ import type { CancelAllOptions, CancelAllReport, JobFn, JobHandle, JobStatus, Su
  */
 export class JobScope {
   readonly #engine: JobEngine;
-  readonly #state: ScopeState;
+  readonly #state: OwnedScopeState;
 
   /** @internal Use `runner.scope()`. */
-  constructor(engine: JobEngine, state: ScopeState) {
+  constructor(engine: JobEngine, state: OwnedScopeState) {
     this.#engine = engine;
     this.#state = state;
   }
 
   /** The owner id given to `runner.scope()`. */
   get ownerId(): string {
-    return this.#state.ownerId ?? '';
+    return this.#state.ownerId;
   }
 
   /** `true` once `close()` was called. */

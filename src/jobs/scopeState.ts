@@ -96,12 +96,19 @@ export class ScopeState implements ListNode<ScopeState> {
  * createScopeState('acc-1', { concurrency: 2, lanes: { reply: 1 } });
  * ```
  */
-export function createScopeState(ownerId: unknown, limits: ScopeLimits = {}): ScopeState {
+export function createScopeState(ownerId: unknown, limits: ScopeLimits = {}): OwnedScopeState {
   const d = JOB_RUNNER_DEFAULTS.scope;
   const id = jobId('ownerId', ownerId);
   const concurrency = limits.concurrency === undefined ? d.concurrency : positiveInt('limits.concurrency', limits.concurrency);
   const maxQueue = countOrInfinity('limits.maxQueue', limits.maxQueue ?? d.maxQueue);
   const lanes: Record<string, number> = {};
   for (const [name, limit] of Object.entries(limits.lanes ?? {})) lanes[name] = positiveInt(`limits.lanes.${name}`, limit);
-  return new ScopeState(id, concurrency, maxQueue, lanes);
+  return new ScopeState(id, concurrency, maxQueue, lanes) as OwnedScopeState;
 }
+
+/**
+ * The state of a scope opened for an owner (`runner.scope(ownerId)`), as opposed to the runner's
+ * own root scope (`ownerId` undefined). Only these are wrapped in a `JobScope` or closed, so
+ * neither needs a fallback for a missing owner. @internal
+ */
+export type OwnedScopeState = ScopeState & { readonly ownerId: string };
