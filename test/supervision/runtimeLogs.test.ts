@@ -48,15 +48,15 @@ describe('supervisor log lines', () => {
   it('a non-retryable failure: a warning with the cause, the error and how to resume', async () => {
     const { sup, cw, supervisorLines } = await start({});
     await sup.add({ id: 'a' });
-    (await cw.nextInstance('a', 0)).reject(Object.assign(new TypeError('token revoked.'), { code: 'AUTH', retryable: false }));
+    (await cw.nextInstance('a', 0)).reject(Object.assign(new TypeError('token for api.example.com revoked.'), { code: 'AUTH', retryable: false }));
     await sup.waitFor('a', 'suspended');
     expect(supervisorLines()).toEqual([
       expect.objectContaining({
         level: 40,
         accountId: 'a',
         cause: 'nonRetryable',
-        err: { type: 'TypeError', message: 'token revoked.', code: 'AUTH' },
-        msg: 'account a suspended: it failed with a non-retryable error (token revoked). Once the cause is fixed, resume it with `statevisor accounts restart a`.',
+        err: { type: 'TypeError', message: 'token for api.example.com revoked.', code: 'AUTH' },
+        msg: 'account a suspended: it failed with a non-retryable error (token for api.example.com revoked). Once the cause is fixed, resume it with `statevisor accounts restart a`.',
       }),
     ]);
   });
