@@ -84,6 +84,15 @@ describe('the flight recorder at the ends of a task', () => {
     expect(sup.history('a').find((e) => e.kind === 'suspended')).toMatchObject({ cause: 'intensity', error: { message: 'task ended' } });
   });
 
+  it('the last error stays in the status after a later end without an error', async () => {
+    const { sup, cw } = await start();
+    await sup.add({ id: 'a' });
+    (await cw.nextInstance('a', 0)).reject(new Error('crash'));
+    await sup.waitFor('a', (s) => s.state === 'running' && s.incarnation === 2);
+    await sup.disable('a');
+    expect(sup.status('a')).toMatchObject({ state: 'disabled', lastError: { message: 'crash' } });
+  });
+
   it('an error without a code is recorded without a code field', async () => {
     const { sup, cw } = await start();
     await sup.add({ id: 'a' });
@@ -219,6 +228,20 @@ describe('admission control', () => {
     for (const id of ['b', 'c', 'd', 'vip']) expect(sup.status(id)).toMatchObject({ waitingForAdmission: true });
     await Promise.all(['b', 'c', 'd', 'vip'].map((id) => sup.waitFor(id, 'running', { timeoutMs: 5_000 })));
     expect(order).toEqual(['first', 'vip', 'b', 'c', 'd']);
+  });
+
+  it("with holdUntil 'ready', a start cancelled before it was ready gives its turn back when it leaves running, not when it ends", async () => {
+    const cw = controllableWorker({ ignoreAbort: (id) => id === 'a' });
+    const { sup } = await start({ cancelTimeoutMs: 3_000, admission: { startsPerSecond: 100, maxStarting: 1, holdUntil: 'ready' } }, cw);
+    await sup.add({ id: 'a' });
+    await sup.waitFor('a', 'running');
+    await sup.add({ id: 'b' });
+    expect(sup.status('b')).toMatchObject({ waitingForAdmission: true });
+    const disabling = sup.disable('a'); // `a` ignores the abort: it stays in cancelling for 3 s
+    await sup.waitFor('b', 'running', { timeoutMs: 1_500 });
+    expect(sup.status('a')).toMatchObject({ state: 'cancelling' });
+    cw.latest('a')!.resolve();
+    await disabling;
   });
 
   it('shutdown says in one log line how many waiting starts it dropped, naming at most 20', async () => {
