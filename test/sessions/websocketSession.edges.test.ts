@@ -1,0 +1,198 @@
+/**
+ * The session worker's message path and logs, against the real simulator, where the mutation run
+ * of sessionRun.ts found nothing watching: a handler's signal aborts with the task; messages are
+ * handled one at a time, in order (the `reply` lane); a handler that rejects is logged and the
+ * session goes on; a handler cancelled before it ran is logged as such; the connecting line shows
+ * the URL without its query; a refused connection says why.
+ */
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { websocketSession, type WebsocketSessionOptions } from '../../src/sessions/websocketSession.js';
+import { createSupervisor, memoryStore } from '../../src/index.js';
+import type { Account } from '../../src/account.js';
+import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { sleep, waitUntil } from '../simulator/helpers.js';
+import { account, makeCtx, outcome, type TestCtx } from './helpers.js';
+
+const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400, closeTimeoutMs: 300, connectTimeoutMs: 1_000, registerTimeoutMs: 1_000, reportThrottleMs: 0 };
+
+let sim: Simulator | undefined;
+const running: { t: TestCtx; done: Promise<unknown> }[] = [];
+afterEach(async () => {
+  for (const { t, done } of running.splice(0)) {
+    t.controller.abort();
+    await done;
+  }
+  await sim?.close();
+  sim = undefined;
+});
+
+type Line = Record<string, unknown> & { level: number; msg: string };
+
+/** A context whose log lines are kept, parsed. */
+function loggedCtx(acc: Account): TestCtx & { lines: Line[] } {
+  const lines: Line[] = [];
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, cb) => {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Line);
+      cb();
+    },
+  });
+  return { ...makeCtx(acc, pino({ level: 'trace' }, sink)), lines };
+}
+
+function start(acc: Account, options: Partial<WebsocketSessionOptions>, t: TestCtx = makeCtx(acc)) {
+  const result = outcome(websocketSession({ url: sim!.url, ...FAST, ...options })(t.ctx));
+  running.push({ t, done: result });
+  return { ...t, result };
+}
+
+describe('the message path', () => {
+  it("a handler's signal aborts when the task is cancelled", async () => {
+    sim = await createSimulator();
+    let handlerSignal: AbortSignal | undefined;
+    const s = start(account('a'), {
+      onMessage: async (_m, ctx) => {
+        handlerSignal = ctx.signal;
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    await waitUntil(() => s.latest().connected === true);
+    sim.push('a', 'hello');
+    await waitUntil(() => handlerSignal !== undefined);
+    expect(handlerSignal!.aborted).toBe(false);
+    const began = Date.now();
+    s.controller.abort();
+    expect(await s.result).toEqual({ ok: true });
+    expect(handlerSignal!.aborted).toBe(true);
+    // It ended with the abort, not at the close timeout that bounds a handler ignoring it.
+    expect(Date.now() - began).toBeLessThan(FAST.closeTimeoutMs + 1_000);
+  });
+
+  it('handles messages one at a time, in the order they came', async () => {
+    sim = await createSimulator();
+    const seen: string[] = [];
+    const s = start(account('a'), {
+      onMessage: async (m) => {
+        seen.push(`start ${m.text}`);
+        await sleep(m.text === 'first' ? 150 : 10);
+        seen.push(`end ${m.text}`);
+      },
+    });
+    await waitUntil(() => s.latest().connected === true);
+    sim.push('a', 'first');
+    sim.push('a', 'second');
+    await waitUntil(() => seen.length === 4, 3_000, 'both handled');
+    expect(seen).toEqual(['start first', 'end first', 'start second', 'end second']);
+  });
+
+  it('a handler that rejects is logged with its error, and the session goes on', async () => {
+    sim = await createSimulator();
+    const t = loggedCtx(account('a'));
+    const s = start(account('a'), {
+      onMessage: (m, ctx) => {
+        if (m.text === 'bad') return Promise.reject(new Error('handler broke'));
+        ctx.reply('fine');
+        return Promise.resolve();
+      },
+    }, t);
+    await waitUntil(() => s.latest().connected === true);
+    sim.push('a', 'bad');
+    await waitUntil(() => t.lines.some((l) => l.msg === 'message handler rejected'), 3_000, 'the warning');
+    expect(t.lines.find((l) => l.msg === 'message handler rejected')).toMatchObject({ level: 40, err: { message: 'handler broke' } });
+    sim.push('a', 'good');
+    await waitUntil(() => sim!.replies('a').length === 1, 3_000, 'the next reply');
+    expect(sim.sessions('a')).toBe(1);
+  });
+
+  it('a message still queued when the task stops is logged as cancelled, at debug (under a real supervisor)', async () => {
+    sim = await createSimulator();
+    const lines: Line[] = [];
+    const logger = pino({ level: 'trace' }, new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Line);
+        cb();
+      },
+    }));
+    let first = true;
+    const sup = createSupervisor({
+      store: memoryStore(),
+      logger,
+      cancelTimeoutMs: 2_000,
+      worker: websocketSession({
+        url: sim.url,
+        ...FAST,
+        onMessage: async (_m, ctx) => {
+          if (!first) return;
+          first = false;
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        },
+      }),
+    });
+    await sup.start();
+    try {
+      await sup.add({ id: 'a', credentials: 'tok' });
+      await sup.waitFor('a', (st) => st.report?.connected === true);
+      sim.push('a', 'one');
+      sim.push('a', 'two'); // waits in the reply lane behind the first
+      await sup.waitFor('a', (st) => st.report?.messagesIn === 2);
+      await sup.disable('a');
+      // The queued message, and the running one whose handler the abort ended.
+      const cancelled = lines.filter((l) => l.msg === 'message handling cancelled');
+      expect(cancelled).toHaveLength(2);
+      for (const line of cancelled) expect(line).toMatchObject({ level: 20, accountId: 'a', err: { code: 'JOB_CANCELLED' } });
+      expect(lines.filter((l) => l.msg === 'message handler rejected')).toEqual([]);
+    } finally {
+      await sup.shutdown({ timeoutMs: 2_000 });
+    }
+  });
+});
+
+describe('a reply after the session dropped', () => {
+  it('is not sent: the outcome is "closed", though the task was not cancelled', async () => {
+    sim = await createSimulator();
+    const outcomes: string[] = [];
+    const s = start(account('a'), {
+      closeTimeoutMs: 2_000,
+      onMessage: async (_m, ctx) => {
+        await sleep(200);
+        outcomes.push(ctx.reply('late'));
+      },
+    });
+    await waitUntil(() => s.latest().connected === true);
+    sim.push('a', 'hello');
+    await sleep(20);
+    sim.drop('a');
+    const r = await s.result;
+    expect(r.ok).toBe(false); // the drop ended the session with an error, not the task's cancel
+    expect(s.controller.signal.aborted).toBe(false);
+    expect(outcomes).toEqual(['closed']);
+    expect(sim.replies('a')).toEqual([]);
+  });
+});
+
+describe('what the session says', () => {
+  it('logs the URL it connects to without its query (where tokens go)', async () => {
+    sim = await createSimulator();
+    const t = loggedCtx(account('a'));
+    const s = start(account('a'), { url: `${sim.url}?token=query-secret` }, t);
+    await waitUntil(() => s.latest().connected === true);
+    const connecting = t.lines.find((l) => l.msg === 'session connecting');
+    expect(connecting?.url).toBe(new URL(sim.url).href.replace(/\?.*$/, ''));
+    expect(JSON.stringify(t.lines)).not.toContain('query-secret');
+  });
+
+  it('a refused connection names the socket error', async () => {
+    sim = await createSimulator();
+    const port = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = server.address() as net.AddressInfo;
+        server.close(() => resolve(p));
+      });
+    });
+    const r = await start(account('a'), { url: `ws://127.0.0.1:${port}/` }).result;
+    expect(!r.ok && r.error.message).toContain('ECONNREFUSED');
+  });
+});
