@@ -15,6 +15,7 @@ import type { Account } from '../../src/account.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { sleep, waitUntil } from '../simulator/helpers.js';
 import { account, makeCtx, outcome, type TestCtx } from './helpers.js';
+import { testJobs } from '../helpers/jobs.js';
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400, closeTimeoutMs: 300, connectTimeoutMs: 1_000, registerTimeoutMs: 1_000, reportThrottleMs: 0 };
 
@@ -147,6 +148,31 @@ describe('the message path', () => {
     } finally {
       await sup.shutdown({ timeoutMs: 2_000 });
     }
+  });
+});
+
+describe('messages the session does not handle', () => {
+  it('one beyond the task\'s job queue is dropped, counted and logged, and the session goes on', async () => {
+    sim = await createSimulator();
+    const t = loggedCtx(account('a', 'tok', { defaultReply: 'ok' }));
+    // One reply at a time, one waiting: the third message finds the queue full.
+    const ctx = { ...t.ctx, jobs: testJobs({ lanes: { reply: 1 }, maxQueue: 1 }) };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const s = start(account('a'), {
+      onMessage: async (m, c) => {
+        if (m.text === 'first') await held;
+        c.reply('ok');
+      },
+    }, { ...t, ctx });
+    await waitUntil(() => s.latest().connected === true);
+    const ids = [sim.push('a', 'first'), sim.push('a', 'second'), sim.push('a', 'third')].flat();
+    await waitUntil(() => t.lines.some((l) => l.msg === 'message not handled'), 3_000, 'the dropped message');
+    expect(t.lines.find((l) => l.msg === 'message not handled')).toMatchObject({ level: 40, messageId: ids[2], err: { code: 'QUEUE_FULL' } });
+    await waitUntil(() => s.latest().repliesDropped === 1);
+    release();
+    await waitUntil(() => sim!.replies('a').length === 2, 3_000, 'the two handled');
+    expect(sim.replies('a').map((r) => r.messageId)).toEqual([ids[0], ids[1]]);
   });
 });
 
