@@ -9,6 +9,8 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { FENCED_WAIT_MS } from '../../src/sessions/errors.js';
 import { websocketSession, type WebsocketSessionOptions } from '../../src/sessions/websocketSession.js';
 import { createSupervisor, memoryStore } from '../../src/index.js';
 import type { Account } from '../../src/account.js';
@@ -173,6 +175,53 @@ describe('messages the session does not handle', () => {
     release();
     await waitUntil(() => sim!.replies('a').length === 2, 3_000, 'the two handled');
     expect(sim.replies('a').map((r) => r.messageId)).toEqual([ids[0], ids[1]]);
+  });
+});
+
+describe('a fenced session (its canSend guard refused)', () => {
+  it('says so once, at warn', async () => {
+    sim = await createSimulator({ registerTimeoutMs: 5_000 });
+    const t = loggedCtx(account('a'));
+    const s = start(account('a'), { canSend: () => false }, t);
+    await waitUntil(() => sim!.stats().totalConnections === 1 && sim!.stats().openSockets === 0, 2_000, 'the connection to open and drop');
+    expect(t.lines.filter((l) => l.msg.startsWith('session fenced'))).toEqual([
+      expect.objectContaining({ level: 40, msg: 'session fenced: the guard refused an outbound frame (in cluster mode: this node no longer holds the account); sending nothing more' }),
+    ]);
+    s.controller.abort();
+    expect(await s.result).toEqual({ ok: true });
+  });
+
+  it('ends at once when its task was cancelled while it was being fenced', async () => {
+    sim = await createSimulator({ registerTimeoutMs: 5_000 });
+    const t = makeCtx(account('a'));
+    // The guard's owner cancels the task in the same breath as it refuses.
+    const s = start(account('a'), {
+      canSend: () => {
+        t.controller.abort();
+        return false;
+      },
+    }, t);
+    const began = Date.now();
+    expect(await s.result).toEqual({ ok: true });
+    expect(Date.now() - began).toBeLessThan(5_000);
+  });
+
+  it(`fails with SESSION_FENCED when nobody cancels it within ${FENCED_WAIT_MS} ms (simulated clock)`, async () => {
+    sim = await createSimulator({ registerTimeoutMs: 5_000 });
+    const clock = new SimulatedClock();
+    const t = makeCtx(account('a'));
+    const s = start(account('a'), { canSend: () => false }, { ...t, ctx: { ...t.ctx, clock } });
+    await waitUntil(() => sim!.stats().totalConnections === 1 && sim!.stats().openSockets === 0, 2_000, 'the connection to open and drop');
+    await sleep(50);
+    clock.increment(FENCED_WAIT_MS - 1);
+    await sleep(50);
+    let settled = false;
+    void s.result.then(() => (settled = true));
+    await sleep(50);
+    expect(settled).toBe(false);
+    clock.increment(1);
+    const r = await s.result;
+    expect(!r.ok && r.error).toMatchObject({ code: 'SESSION_FENCED' });
   });
 });
 
