@@ -83,3 +83,39 @@ describe('job runner: shutdown', () => {
     await runner.shutdown({ timeoutMs: 100 });
   });
 });
+
+describe('job runner: what a shutdown reports and refuses (from the mutation run)', () => {
+  it('counts only the jobs that ended during the shutdown, not those that ended before it', async () => {
+    const runner = createJobRunner({ abandonAfterMs: 20, logger: recordingLogger() });
+    await expect(runner.submit('fails', () => Promise.reject(new Error('x'))).result).rejects.toThrow('x');
+    await expect(runner.submit('slow', () => delay(1_000), { timeoutMs: 10 }).result).rejects.toMatchObject({ code: 'JOB_TIMEOUT' });
+    const cancelled = runner.submit('cancelled', (signal) => untilAborted(signal));
+    cancelled.cancel();
+    await expect(cancelled.result).rejects.toBeInstanceOf(JobCancelledError);
+    const ignored = runner.submit('ignores', () => forever());
+    ignored.cancel();
+    await expect(ignored.result).rejects.toBeInstanceOf(JobCancelledError);
+    await delay(60); // abandoned after abandonAfterMs
+    expect(ignored.status()).toMatchObject({ stopping: false });
+    expect(await runner.shutdown({ timeoutMs: 500 })).toEqual({ completed: 0, failed: 0, cancelled: 0, timeout: 0, abandoned: 0 });
+  });
+
+  it('names a bad graceMs, and a refused shutdown leaves the runner running', async () => {
+    const runner = createJobRunner({ logger: recordingLogger() });
+    await expect(runner.shutdown({ timeoutMs: 500, graceMs: -1 })).rejects.toMatchObject({ code: 'INVALID_JOB_OPTIONS', field: 'graceMs' });
+    expect(await runner.submit('still', async () => 'ok').result).toBe('ok');
+    await runner.shutdown({ timeoutMs: 500 });
+  });
+});
+
+describe('scope.cancelAll()', () => {
+  it('resolves as soon as its cooperative jobs let go, long before its deadline', async () => {
+    const runner = createJobRunner({ logger: recordingLogger() });
+    const scope = runner.scope('owner');
+    for (let i = 0; i < 3; i++) scope.submit(`j${i}`, (signal) => untilAborted(signal));
+    const began = Date.now();
+    expect(await scope.cancelAll({ timeoutMs: 5_000 })).toEqual({ cancelled: 3, abandoned: 0 });
+    expect(Date.now() - began).toBeLessThan(2_000);
+    await runner.shutdown({ timeoutMs: 500 });
+  });
+});
