@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lowdbStore, type AccountStore } from '../../src/persistence/index.js';
@@ -106,5 +107,60 @@ describe('watch: external changes', () => {
     expect(watchers()).toBe(baseline);
     store = await lowdbStore({ file: tmp.file, logger: captureLogger() });
     expect('onExternalChange' in store).toBe(false);
+  });
+});
+
+describe('watch: the cases around an external change (from the mutation run)', () => {
+  it('a removed file is logged, fires nothing, keeps the data in memory, and the next write recreates it', async () => {
+    const logger = captureLogger();
+    const s = await openWatching(logger);
+    await s.put(account('kept'));
+    let calls = 0;
+    s.onExternalChange?.(() => void calls++);
+    await rm(tmp.file);
+    await until(() => logger.lines.some((l) => l.msg.includes('was removed')));
+    expect(logger.lines.find((l) => l.msg.includes('was removed'))).toMatchObject({ level: 'warn', obj: { file: tmp.file }, msg: 'statevisor store: the data file was removed; the next write recreates it' });
+    await sleep(DEBOUNCE_MS * 2);
+    expect(calls).toBe(0);
+    expect((await s.loadAll()).map((a) => a.id)).toEqual(['kept']);
+    await s.put(account('next'));
+    expect((JSON.parse(await readFile(tmp.file, 'utf8')) as { accounts: { id: string }[] }).accounts.map((a) => a.id)).toEqual(['kept', 'next']);
+  });
+
+  it('a listener that throws is logged, the others still hear of the change, and an unsubscribed one does not', async () => {
+    const logger = captureLogger();
+    const s = await openWatching(logger);
+    await s.put(account('a'));
+    let unsubscribedCalls = 0;
+    const off = s.onExternalChange!(() => void unsubscribedCalls++);
+    off();
+    s.onExternalChange!(() => {
+      throw new Error('listener broke');
+    });
+    const changed = nextChange(s);
+    await editExternally((doc) => doc.accounts.push(account('b')));
+    await changed;
+    expect(unsubscribedCalls).toBe(0);
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([
+      expect.objectContaining({ obj: expect.objectContaining({ file: tmp.file, err: 'listener broke' }), msg: 'statevisor store: an onExternalChange listener threw' }),
+    ]);
+  });
+
+  it('an external edit that put a plaintext credential in an encrypted file is rewritten encrypted; one that needs nothing is left as written', async () => {
+    const s = await openWatching(captureLogger(), 'the-secret');
+    await s.put(account('a', { credentials: 'first' }));
+    // As an operator would: compact JSON, nothing to re-encode. The file stays byte for byte.
+    const compact = JSON.stringify(JSON.parse(await readFile(tmp.file, 'utf8')));
+    let changed = nextChange(s);
+    await writeFile(tmp.file, compact);
+    await changed;
+    await sleep(DEBOUNCE_MS * 3);
+    expect(await readFile(tmp.file, 'utf8')).toBe(compact);
+    // A plaintext credential: reloaded, then written back encrypted.
+    changed = nextChange(s);
+    await editExternally((doc) => doc.accounts.push(account('b', { credentials: 'typed-in-plaintext' })));
+    await changed;
+    await until(() => !readFileSync(tmp.file, 'utf8').includes('typed-in-plaintext'));
+    expect((await s.get('b'))?.credentials).toBe('typed-in-plaintext');
   });
 });
