@@ -104,6 +104,7 @@ describe('invalid records', () => {
     const store = await openStore({ skipInvalid: true, logger });
     expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(5);
     expect(logger.lines[0]?.obj).toMatchObject({ id: 'bad-enabled', field: 'enabled', reason: 'must be true or false' });
+    expect(logger.lines[0]?.msg).toMatch(/^statevisor store: skipped invalid .+; it stays in the file unchanged$/);
     expect((await store.loadAll()).map((a) => a.id)).toEqual(['good']);
     expect(await store.get('bad-enabled')).toBeUndefined();
     expect(await store.get('extra')).toBeUndefined();
@@ -156,7 +157,9 @@ describe('versions', () => {
     expect(written.accounts).toHaveLength(3);
     expect(JSON.parse(await readFile(`${dir.tmp.file}.v1.bak`, 'utf8'))).toEqual(v1);
     expect((await stat(`${dir.tmp.file}.v1.bak`)).mode & 0o777).toBe(0o600);
-    expect(logger.lines.some((l) => l.msg.includes('migrating'))).toBe(true);
+    expect(logger.lines.filter((l) => l.msg.includes('migrating'))).toEqual([
+      { level: 'info', obj: { file: dir.tmp.file, from: 1, to: 2, backup: `${dir.tmp.file}.v1.bak`, mode: '600' }, msg: 'statevisor store: migrating the data file' },
+    ]);
   });
 
   it('reports invalid version 1 records after migration like any other', async () => {
