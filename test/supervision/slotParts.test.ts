@@ -171,4 +171,13 @@ describe('the supervision record', () => {
     expect(new FlightRecorder({ size: 10, persisted: 0 }, clock).persisted(slot)).toBeUndefined();
     expect(new FlightRecorder({ size: 10, persisted: 5 }, clock).persisted(slot)).toEqual([{ kind: 'finished', incarnation: 1, reason: 'completed', at: 1 }]);
   });
+
+  it('a recorder turned off (size 0) restores nothing from a stored record', () => {
+    const clock = { now: () => 1, setTimeout: () => 1, clearTimeout: () => undefined };
+    const slot = slotOf();
+    const off = new FlightRecorder({ size: 0, persisted: 0 }, clock);
+    off.restore(slot, [{ kind: 'finished', incarnation: 1, reason: 'completed', at: 1 }]);
+    expect(slot.history).toBeUndefined();
+    expect(off.entries(slot)).toEqual([]);
+  });
 });
