@@ -257,6 +257,9 @@ describe('what the session says', () => {
     const connecting = t.lines.find((l) => l.msg === 'session connecting');
     expect(connecting?.url).toBe(new URL(sim.url).href.replace(/\?.*$/, ''));
     expect(JSON.stringify(t.lines)).not.toContain('query-secret');
+    // The registered line names the platform's session, as the report does.
+    expect(t.lines.find((l) => l.msg === 'session registered')).toMatchObject({ sessionId: s.latest().sessionId });
+    expect(typeof s.latest().sessionId).toBe('string');
   });
 
   it('a refused connection names the socket error', async () => {
