@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lowdbStore, type AccountStore } from '../../src/persistence/index.js';
-import { account, captureLogger, tempDir } from './helpers.js';
+import { account, captureLogger, instrumentedAdapter, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let store: AccountStore | undefined;
@@ -90,6 +90,7 @@ describe('watch: external changes', () => {
     await writeFile(tmp.file, '{ "version": 2, "accounts": [ oops');
     await until(() => logger.lines.some((l) => l.level === 'error'));
     expect(logger.lines.find((l) => l.level === 'error')?.msg).toMatch(/cannot be loaded; keeping the data in memory/);
+    expect(logger.lines.find((l) => l.level === 'error')?.obj).toMatchObject({ file: tmp.file, err: expect.stringContaining('cannot be used') });
     await writeFile(tmp.file, JSON.stringify({ version: 2, accounts: [{ id: 'x', enabled: 'maybe', settings: {} }], supervision: {} }));
     await until(() => logger.lines.filter((l) => l.level === 'error').length >= 2);
     await sleep(DEBOUNCE_MS * 2);
@@ -161,6 +162,21 @@ describe('watch: the cases around an external change (from the mutation run)', (
     await editExternally((doc) => doc.accounts.push(account('b', { credentials: 'typed-in-plaintext' })));
     await changed;
     await until(() => !readFileSync(tmp.file, 'utf8').includes('typed-in-plaintext'));
+    expect((await s.get('b'))?.credentials).toBe('typed-in-plaintext');
+  });
+
+  it('a rewrite of the reloaded file that fails is logged, and the reloaded data is kept', async () => {
+    const logger = captureLogger();
+    const adapter = instrumentedAdapter(tmp.file);
+    store = await lowdbStore({ file: tmp.file, watch: true, watchDebounceMs: DEBOUNCE_MS, logger, secret: 'the-secret', adapter });
+    const s = store;
+    await s.put(account('a', { credentials: 'first' }));
+    adapter.failNext = 1;
+    const changed = nextChange(s);
+    await editExternally((doc) => doc.accounts.push(account('b', { credentials: 'typed-in-plaintext' })));
+    await changed;
+    await until(() => logger.lines.some((l) => l.msg === 'statevisor store: rewriting the reloaded file failed'));
+    expect(logger.lines.find((l) => l.msg === 'statevisor store: rewriting the reloaded file failed')).toMatchObject({ level: 'error', obj: { file: tmp.file, err: expect.stringContaining('ENOSPC') } });
     expect((await s.get('b'))?.credentials).toBe('typed-in-plaintext');
   });
 });
