@@ -157,6 +157,29 @@ describe('leaked workers', () => {
   });
 });
 
+/**
+ * A memory store whose `method` (once `holding` is set) waits for `release()` after saying it was
+ * `reached`: a read the test holds open while it starts a shutdown.
+ */
+function holdingStore(method: 'loadAll' | 'loadSupervision') {
+  const inner = memoryStore();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const control = { inner, holding: false, release: () => release(), reached, store: undefined as unknown as AccountStore };
+  control.store = Object.assign(Object.create(inner) as AccountStore, {
+    [method]: async () => {
+      if (control.holding) {
+        reach();
+        await held;
+      }
+      return method === 'loadAll' ? inner.loadAll() : inner.loadSupervision();
+    },
+  });
+  return control;
+}
+
 describe('reload() meeting a shutdown', () => {
   it('logs what it reconciled', async () => {
     const store = memoryStore();
@@ -169,30 +192,17 @@ describe('reload() meeting a shutdown', () => {
   });
 
   it('an account found new while the shutdown began is not added', async () => {
-    let hold = false;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let reading!: () => void;
-    const read = new Promise<void>((resolve) => (reading = resolve));
-    const inner = memoryStore();
-    const store = Object.assign(Object.create(inner) as AccountStore, {
-      loadSupervision: async () => {
-        if (hold) {
-          reading();
-          await held;
-        }
-        return inner.loadSupervision();
-      },
-    });
+    const hold = holdingStore('loadSupervision');
+    const { inner, store } = hold;
     const cw = controllableWorker();
     const { sup } = supervise({ worker: cw.worker, store });
     await sup.start();
     await inner.put({ id: 'new', enabled: true, settings: {} });
-    hold = true;
+    hold.holding = true;
     const reloading = sup.reload();
-    await read;
+    await hold.reached;
     const stopping = sup.shutdown({ timeoutMs: 1_000 });
-    release();
+    hold.release();
     await expect(reloading).resolves.toMatchObject({ added: [] });
     await stopping;
     expect(sup.status('new')).toBeUndefined();
@@ -200,32 +210,19 @@ describe('reload() meeting a shutdown', () => {
   });
 
   it('an account changed in the store is not restarted once the shutdown began', async () => {
-    let hold = false;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let reading!: () => void;
-    const read = new Promise<void>((resolve) => (reading = resolve));
-    const inner = memoryStore();
-    const store = Object.assign(Object.create(inner) as AccountStore, {
-      loadAll: async () => {
-        if (hold) {
-          reading();
-          await held;
-        }
-        return inner.loadAll();
-      },
-    });
+    const hold = holdingStore('loadAll');
+    const { inner, store } = hold;
     const cw = controllableWorker();
     const { sup } = supervise({ worker: cw.worker, store });
     await sup.start();
     await sup.add({ id: 'a' });
     await sup.waitFor('a', 'running');
     await inner.put({ id: 'a', enabled: true, settings: { v: 2 } });
-    hold = true;
+    hold.holding = true;
     const reloading = sup.reload();
-    await read;
+    await hold.reached;
     const stopping = sup.shutdown({ timeoutMs: 1_000 });
-    release();
+    hold.release();
     await expect(reloading).resolves.toMatchObject({ changed: [], unchanged: 0 });
     await stopping;
     expect(cw.instances('a')).toHaveLength(1);
