@@ -13,6 +13,7 @@ import { createSupervisor, memoryStore, withSettingsSchema, type AccountStore, t
 import { controllableWorker } from '../../src/testing/index.js';
 import type { WorkerContext } from '../../src/worker/worker.js';
 import { FAST, delay, silent, startSupervisor } from '../helpers/supervisor.js';
+import { holdingSchema } from '../helpers/holdingSchema.js';
 
 const running: Supervisor[] = [];
 afterEach(async () => {
@@ -147,30 +148,14 @@ describe("the worker's report()", () => {
 
 describe('a restart timer that fires while a command holds the account', () => {
   it('starts nothing: the command started the next incarnation, and only one worker of the account ever runs', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let checking!: () => void;
-    const checkStarted = new Promise<void>((resolve) => (checking = resolve));
-    const schema = {
-      '~standard': {
-        version: 1 as const,
-        vendor: 'test',
-        validate: async (value: unknown) => {
-          if ((value as { hold?: unknown }).hold) {
-            checking();
-            await held;
-          }
-          return { value };
-        },
-      },
-    };
+    const { schema, release, held } = holdingSchema();
     const cw = controllableWorker();
     const { sup } = await start({ worker: withSettingsSchema(cw.worker, schema), restart: { backoff: { minMs: 30, maxMs: 30, jitter: 'none' } } }, cw);
     await sup.add({ id: 'a' });
     (await cw.nextInstance('a', 0)).reject(new Error('crash'));
     await sup.waitFor('a', 'backoff');
     const updated = sup.update('a', { settings: { hold: true } });
-    await checkStarted;
+    await held(1);
     await delay(120); // the 30 ms restart timer fires now, and waits behind the update
     release();
     await updated;

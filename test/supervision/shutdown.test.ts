@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ShuttingDownError, NotStartedError, createSupervisor, memoryStore, withSettingsSchema } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
 import { delay, silent, startSupervisor } from '../helpers/supervisor.js';
+import { holdingSchema } from '../helpers/holdingSchema.js';
 
 describe('graceful shutdown', () => {
   it('cancels every cooperative worker in parallel and counts them', async () => {
@@ -79,24 +80,7 @@ describe('graceful shutdown', () => {
 
   it('an add or update whose settings check is still running when shutdown begins is refused and changes nothing', async () => {
     // A schema that validates asynchronously, held open for settings with `hold` until released.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let holding = 0;
-    let bothHeld!: () => void;
-    const bothChecking = new Promise<void>((resolve) => (bothHeld = resolve));
-    const schema = {
-      '~standard': {
-        version: 1 as const,
-        vendor: 'test',
-        validate: async (value: unknown) => {
-          if ((value as { hold?: unknown }).hold) {
-            if (++holding === 2) bothHeld();
-            await held;
-          }
-          return { value };
-        },
-      },
-    };
+    const { schema, release, held } = holdingSchema();
     const cw = controllableWorker();
     const store = memoryStore();
     const { sup } = await startSupervisor({ worker: withSettingsSchema(cw.worker, schema), store }, cw);
@@ -104,7 +88,7 @@ describe('graceful shutdown', () => {
     await sup.waitFor('a', 'running');
     const added = sup.add({ id: 'b', settings: { hold: true } });
     const updated = sup.update('a', { settings: { hold: true } });
-    await bothChecking;
+    await held(2);
     const stats = sup.shutdown({ timeoutMs: 1_000 });
     release();
     await expect(added).rejects.toBeInstanceOf(ShuttingDownError);
