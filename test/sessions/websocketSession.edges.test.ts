@@ -6,8 +6,6 @@
  * the URL without its query; a refused connection says why.
  */
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { FENCED_WAIT_MS } from '../../src/sessions/errors.js';
@@ -17,6 +15,7 @@ import type { Account } from '../../src/account.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { sleep, waitUntil } from '../simulator/helpers.js';
 import { account, makeCtx, outcome, type TestCtx } from './helpers.js';
+import { memoryLogger, type LogLine } from '../helpers/memoryLogger.js';
 import { testJobs } from '../helpers/jobs.js';
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400, closeTimeoutMs: 300, connectTimeoutMs: 1_000, registerTimeoutMs: 1_000, reportThrottleMs: 0 };
@@ -32,18 +31,10 @@ afterEach(async () => {
   sim = undefined;
 });
 
-type Line = Record<string, unknown> & { level: number; msg: string };
-
-/** A context whose log lines are kept, parsed. */
-function loggedCtx(acc: Account): TestCtx & { lines: Line[] } {
-  const lines: Line[] = [];
-  const sink = new Writable({
-    write: (chunk: Buffer, _enc, cb) => {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Line);
-      cb();
-    },
-  });
-  return { ...makeCtx(acc, pino({ level: 'trace' }, sink)), lines };
+/** A context whose log lines (down to trace) are kept, parsed. */
+function loggedCtx(acc: Account): TestCtx & { lines: LogLine[] } {
+  const { logger, lines } = memoryLogger('trace');
+  return { ...makeCtx(acc, logger), lines };
 }
 
 function start(acc: Account, options: Partial<WebsocketSessionOptions>, t: TestCtx = makeCtx(acc)) {
@@ -112,13 +103,7 @@ describe('the message path', () => {
 
   it('a message still queued when the task stops is logged as cancelled, at debug (under a real supervisor)', async () => {
     sim = await createSimulator();
-    const lines: Line[] = [];
-    const logger = pino({ level: 'trace' }, new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Line);
-        cb();
-      },
-    }));
+    const { logger, lines } = memoryLogger('trace');
     let first = true;
     const sup = createSupervisor({
       store: memoryStore(),

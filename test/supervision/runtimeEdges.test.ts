@@ -6,12 +6,12 @@
  * supervision record written by a fresh start; priority under admission control; and a big
  * start that yields to the event loop without yielding per account.
  */
-import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { createSupervisor, memoryStore, withSettingsSchema, type AccountStore, type SupervisionRecord, type Supervisor, type SupervisorOptions } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
 import type { WorkerContext } from '../../src/worker/worker.js';
+import { memoryLogger } from '../helpers/memoryLogger.js';
 import { FAST, delay, silent, startSupervisor } from '../helpers/supervisor.js';
 import { holdingSchema } from '../helpers/holdingSchema.js';
 
@@ -26,13 +26,6 @@ async function start(options: Partial<SupervisorOptions> = {}, cw = controllable
   return r;
 }
 
-type Line = Record<string, unknown> & { level: number; msg: string };
-
-function memoryLogger(): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const logger = pino({ level: 'debug', base: undefined, timestamp: false }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
-  return { logger, lines };
-}
 
 /** A memory store whose supervision writes are kept in order, to see what a command saved. */
 function recordingStore(): { store: AccountStore; saves: { id: string; record: SupervisionRecord | undefined }[] } {

@@ -4,25 +4,18 @@
  * restart, escalation, a restart decision that threw), with its structured fields, read back
  * from a real pino logger writing to memory.
  */
-import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSupervisor, memoryStore, type Supervisor, type SupervisorOptions } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
+import { memoryLogger } from '../helpers/memoryLogger.js';
 import { FAST } from '../helpers/supervisor.js';
 
-type Line = Record<string, unknown> & { level: number; msg: string };
 
 let current: Supervisor | undefined;
 afterEach(async () => {
   await current?.shutdown({ timeoutMs: 1_000 });
   current = undefined;
 });
-
-function memoryLogger(): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const logger = pino({ level: 'debug', base: undefined, timestamp: false }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
-  return { logger, lines };
-}
 
 async function start(options: Partial<SupervisorOptions>) {
   const { logger, lines } = memoryLogger();

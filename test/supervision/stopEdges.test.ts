@@ -4,27 +4,20 @@
  * bounds are exact), supervision writes and a store close that do not finish, a stop before any
  * start, leaked workers held per account until each settles, and a reload that meets a shutdown.
  */
-import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { createSupervisor, memoryStore, type Account, type AccountStore, type Supervisor, type SupervisorOptions, type Worker } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
+import { memoryLogger, type LogLine } from '../helpers/memoryLogger.js';
 import { FAST, delay } from '../helpers/supervisor.js';
 
-type Line = Record<string, unknown> & { level: number; msg: string };
-
-function memoryLogger(): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const logger = pino({ level: 'debug', base: undefined, timestamp: false }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
-  return { logger, lines };
-}
 
 const running: Supervisor[] = [];
 afterEach(async () => {
   for (const sup of running.splice(0)) await sup.shutdown({ timeoutMs: 1_000 });
 });
 
-function supervise(options: Partial<SupervisorOptions> & { worker: Worker }): { sup: Supervisor; lines: Line[] } {
+function supervise(options: Partial<SupervisorOptions> & { worker: Worker }): { sup: Supervisor; lines: LogLine[] } {
   const { logger, lines } = memoryLogger();
   const sup = createSupervisor({ store: memoryStore(), ...FAST, ...options, logger });
   running.push(sup);
