@@ -46,7 +46,7 @@ export class SimConnection {
     socket.on('ping', (data) => this.onPing(data));
     // A malformed WebSocket frame surfaces here; ws closes the socket and 'close' follows.
     socket.on('error', () => {});
-    socket.once('close', (code) => this.onClose(code));
+    socket.once('close', (code, reason) => this.onClose(code, reason.toString('utf8')));
     this.registerTimer = setTimeout(() => this.closeWith(CloseCode.registerTimeout, 'register timeout'), env.options.registerTimeoutMs);
     this.heardFrom();
   }
@@ -76,6 +76,17 @@ export class SimConnection {
   deliver(text: string, from: string): string | undefined {
     const id = this.env.nextId('m');
     return this.send({ type: 'message', id, from, text }) ? id : undefined;
+  }
+
+  /**
+   * Sends `data` as it is, bypassing the protocol's encoder and the closing check (not half-open):
+   * a frame type the client does not know, a malformed frame, or a frame sent after the client's
+   * close frame, as a platform may until it answers that close. Returns whether it was sent.
+   */
+  sendRaw(data: string | Buffer): boolean {
+    if (this.halfOpen || this.socket.readyState !== SimSocket.OPEN) return false;
+    this.socket.send(data, { binary: typeof data !== 'string' });
+    return true;
   }
 
   /** Closes from the server side with `code` (4000, 4001, …). */
@@ -144,7 +155,7 @@ export class SimConnection {
     }, 1000 / rate);
   }
 
-  private onClose(code: number): void {
+  private onClose(code: number, reason: string): void {
     clearTimeout(this.registerTimer);
     clearTimeout(this.idleTimer);
     clearTimeout(this.idleKill);
@@ -153,6 +164,6 @@ export class SimConnection {
     this.env.ledger.openSockets -= 1;
     const { accountId, sessionId } = this;
     if (accountId !== undefined) this.env.ledger.unregister(accountId, this, code);
-    this.env.events.emit('closed', { ...(accountId !== undefined ? { accountId, sessionId } : {}), code });
+    this.env.events.emit('closed', { ...(accountId !== undefined ? { accountId, sessionId } : {}), code, reason });
   }
 }

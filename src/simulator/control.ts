@@ -29,6 +29,7 @@ export const controlCommandSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('closeSlowly'), ms }),
   z.object({ op: z.literal('dropEvery'), accountId, ms }),
   z.object({ op: z.literal('push'), accountId, text: z.string().max(4096), from: z.string().max(128).optional() }),
+  z.object({ op: z.literal('sendRaw'), accountId, text: z.string().max(4096) }),
 ]);
 
 /** One control command. @example `const c: ControlCommand = { op: 'ban', accountId: 'shop-1' };` */
@@ -55,6 +56,7 @@ export function applyCommand(sim: Simulator, c: ControlCommand): unknown {
     case 'closeSlowly': return sim.closeSlowly(c.ms);
     case 'dropEvery': return sim.dropEvery(c.accountId, c.ms);
     case 'push': return sim.push(c.accountId, c.text, c.from);
+    case 'sendRaw': return sim.sendRaw(c.accountId, c.text);
   }
 }
 
@@ -125,6 +127,8 @@ export interface SimulatorClient {
   closeSlowly(ms: number): Promise<void>;
   dropEvery(accountId: string, ms: number): Promise<void>;
   push(accountId: string, text: string, from?: string): Promise<string[]>;
+  /** A text frame sent as it is (over HTTP only text: a control body is JSON). */
+  sendRaw(accountId: string, text: string): Promise<number>;
 }
 
 /**
@@ -159,5 +163,6 @@ export function createSimulatorClient(url: string, { timeoutMs = 5_000 }: { time
     closeSlowly: async (ms) => void (await send({ op: 'closeSlowly', ms })),
     dropEvery: async (accountId, ms) => void (await send({ op: 'dropEvery', accountId, ms })),
     push: async (accountId, text, from) => (await send({ op: 'push', accountId, text, ...(from ? { from } : {}) })) as string[],
+    sendRaw: async (accountId, text) => (await send({ op: 'sendRaw', accountId, text })) as number,
   };
 }

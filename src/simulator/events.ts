@@ -21,8 +21,11 @@ export interface SimulatorEvents {
   violation: Violation;
   /** A reply arrived. */
   reply: { accountId: string; messageId: string; text: string };
-  /** A socket closed; `accountId` is absent when it never registered. */
-  closed: { accountId?: string; sessionId?: string; code: number };
+  /**
+   * A socket closed; `accountId` is absent when it never registered. `code` and `reason` are the
+   * close frame the server received (1006 and `''` when the connection was cut without one).
+   */
+  closed: { accountId?: string; sessionId?: string; code: number; reason: string };
 }
 
 type Listener<K extends keyof SimulatorEvents> = (payload: SimulatorEvents[K]) => void;

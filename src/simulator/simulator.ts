@@ -52,6 +52,13 @@ export interface Simulator {
   on<K extends keyof SimulatorEvents>(event: K, listener: (payload: SimulatorEvents[K]) => void): () => void;
   /** Pushes a message to each live session of the account; returns the message ids sent. */
   push(accountId: string, text: string, from?: string): string[];
+  /**
+   * Sends `data` unencoded to each registered session of the account, even one whose client has
+   * sent its close frame while the simulator delays its answer (`closeSlowly`): a frame type the
+   * client does not know, a malformed frame, a message after the close. A `Buffer` goes as a
+   * binary frame. Returns how many sockets it was sent to.
+   */
+  sendRaw(accountId: string, data: string | Buffer): number;
   drop(accountId: string, mode?: DropMode): number;
   halfOpen(accountId: string, on?: boolean): void;
   rejectCredentials(accountId: string): number;
@@ -134,6 +141,7 @@ function buildApi({ ledger, faults, events, ...rest }: ApiParts): Simulator {
     stats: () => ledger.snapshot(),
     on: (event, listener) => events.on(event, listener),
     push: (id, text, from = 'customer-1') => ledger.sessionsOf(id).flatMap((c) => c.deliver(text, from) ?? []),
+    sendRaw: (id, data) => ledger.sessionsOf(id).filter((c) => c.sendRaw(data)).length,
     drop: (id, mode) => faults.drop(id, mode),
     halfOpen: (id, on) => faults.halfOpen(id, on),
     rejectCredentials: (id) => faults.rejectCredentials(id),

@@ -3,7 +3,8 @@
  * of sessionRun.ts found nothing watching: a handler's signal aborts with the task; messages are
  * handled one at a time, in order (the `reply` lane); a handler that rejects is logged and the
  * session goes on; a handler cancelled before it ran is logged as such; the connecting line shows
- * the URL without its query; a refused connection says why.
+ * the URL without its query; a refused connection says why; frames it does not know, and a
+ * message after its own close frame, are ignored; its close frame says why it closed.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -233,6 +234,80 @@ describe('a reply after the session dropped', () => {
   });
 });
 
+describe('frames the session does not expect', () => {
+  it('an unknown frame type and a binary frame are ignored at debug, and the session goes on', async () => {
+    sim = await createSimulator();
+    const t = loggedCtx(account('a'));
+    const handled: string[] = [];
+    const s = start(account('a'), { onMessage: (m) => void handled.push(m.text) }, t);
+    await waitUntil(() => s.latest().connected === true);
+    // A platform may add frame types; the protocol asks clients to ignore those they do not know.
+    expect(sim.sendRaw('a', JSON.stringify({ type: 'notice', text: 'maintenance at 03:00' }))).toBe(1);
+    expect(sim.sendRaw('a', Buffer.from([1, 2, 3]))).toBe(1);
+    sim.push('a', 'still here');
+    await waitUntil(() => handled.length === 1, 3_000, 'the message after them');
+    expect(handled).toEqual(['still here']);
+    expect(t.lines.filter((l) => l.msg === 'ignored an unknown frame').map((l) => l.level)).toEqual([20, 20]);
+    expect(sim.sessions('a')).toBe(1);
+  });
+
+  it('a message that arrives after the session sent its close frame is not handled', async () => {
+    sim = await createSimulator();
+    const t = loggedCtx(account('a'));
+    const handled: string[] = [];
+    const s = start(account('a'), { onMessage: (m) => void handled.push(m.text) }, t);
+    await waitUntil(() => s.latest().connected === true);
+    const messagesIn = s.latest().messagesIn;
+    sim.closeSlowly(400);
+    s.controller.abort();
+    await sleep(50);
+    // The platform has not answered the close yet and still writes to the socket.
+    expect(sim.sendRaw('a', JSON.stringify({ type: 'message', id: 'm-late', from: 'c', text: 'too late' }))).toBe(1);
+    expect(sim.sendRaw('a', JSON.stringify({ type: 'notice' }))).toBe(1);
+    // Frames arrive in order: once the notice was seen, the message before it was too.
+    await waitUntil(() => t.lines.some((l) => l.msg === 'ignored an unknown frame'), 3_000, 'the frame after the message');
+    expect(await s.result).toEqual({ ok: true });
+    expect(handled).toEqual([]);
+    expect(t.lines.filter((l) => l.msg === 'message not handled')).toEqual([]);
+    expect(s.latest().messagesIn).toBe(messagesIn);
+  });
+
+  it("a cancelled session's close frame says 1000 'cancelled' to the platform", async () => {
+    sim = await createSimulator();
+    const closes: { code: number; reason: string }[] = [];
+    sim.on('closed', ({ code, reason }) => closes.push({ code, reason }));
+    const s = start(account('a'), {});
+    await waitUntil(() => s.latest().connected === true);
+    s.controller.abort();
+    expect(await s.result).toEqual({ ok: true });
+    await waitUntil(() => closes.length === 1, 3_000, "the platform's closed event");
+    expect(closes).toEqual([{ code: 1000, reason: 'cancelled' }]);
+  });
+});
+
+describe('a reply while the session closes', () => {
+  it('is refused as "closed" and not counted as a dropped reply', async () => {
+    sim = await createSimulator();
+    const outcomes: string[] = [];
+    const s = start(account('a'), {
+      onMessage: async (_m, ctx) => {
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        outcomes.push(ctx.reply('on my way out'));
+      },
+    });
+    await waitUntil(() => s.latest().connected === true);
+    sim.push('a', 'hello');
+    await waitUntil(() => s.latest().messagesIn === 1);
+    // The platform holds its answer to the close frame: the reply comes before the socket closed.
+    sim.closeSlowly(300);
+    s.controller.abort();
+    expect(await s.result).toEqual({ ok: true });
+    expect(outcomes).toEqual(['closed']);
+    expect(s.reports.at(-1)).toMatchObject({ connected: false, repliesDropped: 0, messagesOut: 0 });
+    expect(sim.replies('a')).toEqual([]);
+  });
+});
+
 describe('what the session says', () => {
   it('logs the URL it connects to without its query (where tokens go)', async () => {
     sim = await createSimulator();
@@ -255,7 +330,10 @@ describe('what the session says', () => {
         server.close(() => resolve(p));
       });
     });
-    const r = await start(account('a'), { url: `ws://127.0.0.1:${port}/` }).result;
+    const s = start(account('a'), { url: `ws://127.0.0.1:${port}/` });
+    const r = await s.result;
     expect(!r.ok && r.error.message).toContain('ECONNREFUSED');
+    // It never connected, so it has no disconnect to report either.
+    expect(s.reports).toEqual([]);
   });
 });

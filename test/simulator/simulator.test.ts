@@ -185,6 +185,33 @@ describe('faults', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
   });
 
+  it('sendRaw() sends a frame as it is, also after the client closed while the answer is held', async () => {
+    await start();
+    const c = await client('a');
+    const raw: string[] = [];
+    c.ws.on('message', (data, isBinary) => raw.push(`${isBinary ? 'binary' : 'text'} ${(data as Buffer).toString('utf8')}`));
+    expect(sim!.sendRaw('a', '{"type":"notice","text":"maintenance"}')).toBe(1);
+    expect(sim!.sendRaw('a', Buffer.from('bytes'))).toBe(1);
+    await waitUntil(() => raw.length === 2, 3_000, 'two raw frames');
+    expect(raw).toEqual(['text {"type":"notice","text":"maintenance"}', 'binary bytes']);
+    const closes: { code: number; reason: string }[] = [];
+    sim!.on('closed', ({ code, reason }) => closes.push({ code, reason }));
+    sim!.closeSlowly(300);
+    c.ws.close(1000, 'bye');
+    await sleep(50);
+    // push() stops at the client's close frame; sendRaw() does not, as a platform may not.
+    expect(sim!.push('a', 'late')).toEqual([]);
+    expect(sim!.sendRaw('a', 'after close')).toBe(1);
+    await c.closed;
+    await waitUntil(() => closes.length === 1, 3_000, 'the closed event');
+    expect(raw[2]).toBe('text after close');
+    expect(closes).toEqual([{ code: 1000, reason: 'bye' }]);
+    expect(sim!.sendRaw('a', 'nobody left')).toBe(0);
+    await client('b');
+    sim!.halfOpen('b', true);
+    expect(sim!.sendRaw('b', 'x')).toBe(0);
+  });
+
   it('dropEvery() keeps dropping the account, and stops on 0', async () => {
     await start();
     sim!.dropEvery('a', 100);
@@ -237,6 +264,8 @@ describe('lifecycle and control channel', () => {
     const c = await client('a');
     expect(await remote.push('a', 'hi there')).toHaveLength(1);
     expect((await c.next('message')).text).toBe('hi there');
+    expect(await remote.sendRaw('a', JSON.stringify({ type: 'message', id: 'raw-1', from: 'x', text: 'raw' }))).toBe(1);
+    expect((await c.next('message')).id).toBe('raw-1');
     await remote.halfOpen('a', true);
     await remote.halfOpen('a', false);
     expect(await remote.drop('a', 'close')).toBe(1);
