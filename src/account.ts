@@ -63,7 +63,10 @@ export interface AccountStatus {
   restarts: number;
   /** Epoch milliseconds of the last change of `state`. */
   since: number;
-  /** The worker ignored cancellation and is still alive: no new incarnation starts until it settles. */
+  /**
+   * A worker of this account ignored cancellation and is still alive. With `onLeak: 'wait'` (the
+   * default) no new incarnation starts until it settles; with `'proceed'` one runs beside it.
+   */
   leaked?: boolean;
   lastError?: { message: string; code?: string };
   nextRestartAt?: number;

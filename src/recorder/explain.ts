@@ -34,8 +34,13 @@ export function explainState(status: AccountStatus, history: readonly HistoryEnt
   const lastErr = lastError(status, history);
   const errPart = lastErr ? `; last error ${lastErr}` : '';
 
+  const fixIt = 'fix the worker so that it returns when its AbortSignal aborts.';
+  if (status.leaked && (status.state === 'loading' || status.state === 'running')) {
+    // onLeak: 'proceed' started the next incarnation beside the worker that would not stop.
+    return `${id} is ${status.state} incarnation ${status.incarnation}, but an earlier worker ignored cancellation and still runs beside it (onLeak: 'proceed'); ${fixIt}`;
+  }
   if (status.leaked) {
-    return `${id}'s worker ignored cancellation and is still running (since ${at(status.since)}), so no new incarnation starts until it ends; fix the worker so that it returns when its AbortSignal aborts.`;
+    return `${id}'s worker ignored cancellation and is still running (since ${at(status.since)}); with onLeak: 'wait' (the default) no new incarnation starts until it ends; ${fixIt}`;
   }
   switch (status.state) {
     case 'suspended': {

@@ -8,7 +8,7 @@ import type { WorkerHandle } from '../worker/workerHandle.js';
  *
  * @example
  * ```ts
- * leaks.track('a', handle, () => startOwed('a'));
+ * leaks.track('a', handle, 'wait', () => startOwed('a'));
  * leaks.has('a'); // true until the worker settles
  * ```
  */
@@ -24,12 +24,16 @@ export class LeakTracker {
     return (this.#leaks.get(id)?.size ?? 0) > 0;
   }
 
-  /** Holds `handle` until it settles, then calls `onSettled(id)`. */
-  track(id: string, handle: WorkerHandle, onSettled: (id: string) => void): void {
+  /**
+   * Holds `handle` until it settles, then calls `onSettled(id)`. `onLeak` is the account's policy,
+   * for the warning only: under `'proceed'` the next incarnation starts beside the leaked worker.
+   */
+  track(id: string, handle: WorkerHandle, onLeak: 'wait' | 'proceed', onSettled: (id: string) => void): void {
     let set = this.#leaks.get(id);
     if (!set) this.#leaks.set(id, (set = new Set()));
     set.add(handle);
-    this.#log.warn({ accountId: id, incarnation: handle.incarnation }, `account ${id}: leaked worker is still alive; no new incarnation starts until it settles`);
+    const next = onLeak === 'wait' ? 'no new incarnation starts until it settles' : "the next incarnation starts anyway (onLeak: 'proceed'), beside it";
+    this.#log.warn({ accountId: id, incarnation: handle.incarnation }, `account ${id}: leaked worker is still alive; ${next}`);
     void handle.settled().then(() => {
       const held = this.#leaks.get(id);
       held?.delete(handle);

@@ -412,7 +412,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
   }
 
   #trackLeak(slot: AccountSlot, task: LiveTask): void {
-    this.#leaks.track(slot.id, task.handle, (id) => this.#onLeakSettled(id));
+    this.#leaks.track(slot.id, task.handle, slot.policy.onLeak, (id) => this.#onLeakSettled(id));
   }
 
   #onLeakSettled(id: string): void {

@@ -78,7 +78,12 @@ describe('explainState()', () => {
     expect(explainState(status({ state: 'failed', lastError: { code: 'E_BOOM', message: 'boom' } }), [], UTC)).toBe("shop-1's incarnation 1 failed at 10:30:00; last error E_BOOM; the supervisor decides what follows once the worker has returned.");
     const finished: HistoryEntry[] = [{ at: at(10, 5, 0), kind: 'finished', incarnation: 1, reason: 'completed' }];
     expect(explainState(status({ state: 'cleaned' }), finished, UTC)).toBe('shop-1 ended at 10:05:00 (completed) and its restart type does not restart it; `statevisor accounts restart shop-1` starts it again.');
-    expect(explainState(status({ state: 'cancelling', leaked: true }), [], UTC)).toContain('worker ignored cancellation and is still running (since 10:30:00)');
+    expect(explainState(status({ state: 'cancelling', leaked: true }), [], UTC)).toBe(
+      "shop-1's worker ignored cancellation and is still running (since 10:30:00); with onLeak: 'wait' (the default) no new incarnation starts until it ends; fix the worker so that it returns when its AbortSignal aborts.",
+    );
+    expect(explainState(status({ state: 'running', incarnation: 3, leaked: true }), [], UTC)).toBe(
+      "shop-1 is running incarnation 3, but an earlier worker ignored cancellation and still runs beside it (onLeak: 'proceed'); fix the worker so that it returns when its AbortSignal aborts.",
+    );
     expect(explainState(status({ state: 'suspended', suspendedBecause: 'intensity' }), [], { ...UTC, cli: 'npx statevisor' })).toContain('`npx statevisor accounts restart shop-1` clears it.');
   });
 

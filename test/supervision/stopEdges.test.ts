@@ -141,11 +141,29 @@ describe('leaked workers', () => {
     await sup.waitFor('a', (s) => s.leaked === undefined, { timeoutMs: 2_000 });
     const leakLines = lines.filter((l) => l.msg.includes('leaked worker'));
     expect(leakLines.map((l) => [l.level, l.accountId, l.incarnation, l.msg])).toEqual([
-      [40, 'a', 1, 'account a: leaked worker is still alive; no new incarnation starts until it settles'],
-      [40, 'a', 2, 'account a: leaked worker is still alive; no new incarnation starts until it settles'],
+      [40, 'a', 1, "account a: leaked worker is still alive; the next incarnation starts anyway (onLeak: 'proceed'), beside it"],
+      [40, 'a', 2, "account a: leaked worker is still alive; the next incarnation starts anyway (onLeak: 'proceed'), beside it"],
       [30, 'a', 2, 'account a: leaked worker settled'],
       [30, 'a', 1, 'account a: leaked worker settled'],
     ]);
+    cw.latest('a')!.resolve();
+  });
+
+  it("under onLeak: 'wait' the warning says the next incarnation waits, and it does", async () => {
+    const cw = controllableWorker({ ignoreAbort: () => true });
+    const { sup, lines } = supervise({ worker: cw.worker, cancelTimeoutMs: 20, restart: { ...FAST.restart, onLeak: 'wait' } });
+    await sup.start();
+    await sup.add({ id: 'a' });
+    const first = await cw.nextInstance('a', 0);
+    const restarted = sup.restart('a');
+    await sup.waitFor('a', (s) => s.leaked === true, { timeoutMs: 2_000 });
+    expect(lines.filter((l) => l.msg.includes('leaked worker')).map((l) => [l.level, l.incarnation, l.msg])).toEqual([
+      [40, 1, 'account a: leaked worker is still alive; no new incarnation starts until it settles'],
+    ]);
+    expect(cw.instances()).toHaveLength(1);
+    first.resolve();
+    await restarted;
+    await cw.nextInstance('a', 1);
     cw.latest('a')!.resolve();
   });
 });
