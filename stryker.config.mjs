@@ -3,7 +3,8 @@
 // reports/mutation/stryker-incremental.json, so a rerun after a small change re-tests only the
 // mutants whose code or covering tests changed. Scope one module with
 // `npm run mutate -- --mutate src/api/auth.ts`.
-// Surviving mutants judged equivalent are listed, with the reason, in docs/mutation.md.
+// Surviving mutants judged not to be gaps are listed, with the reason, in mutation/equivalents.json
+// (checked against the report by test/meta/mutationReport.test.ts; `npm run mutate:score`).
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
