@@ -1,10 +1,23 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { IntrusiveList } from './list.js';
-import type { JobRecord } from './record.js';
+import { IntrusiveList, type ListNode } from './list.js';
 
 /**
- * The run-time limits of running jobs, with one clock timer per distinct `timeoutMs` instead of
- * one per job. @internal
+ * What {@link Deadlines} keeps: a node with its limit, and the time it is due while counted
+ * (a job's `JobRecord`, an offloaded call's stop). @internal
+ *
+ * @example
+ * ```ts
+ * class Call implements Deadlined<Call> { prev; next; list; dueAt; constructor(readonly timeoutMs: number) {} }
+ * ```
+ */
+export interface Deadlined<T> extends ListNode<T> {
+  readonly timeoutMs: number;
+  dueAt: number | undefined;
+}
+
+/**
+ * The run-time limits of running jobs (and of offloaded calls, `offload/workerPool.ts`), with one
+ * clock timer per distinct `timeoutMs` instead of one per job. @internal
  *
  * Jobs with the same `timeoutMs` expire in the order they started, so each distinct limit keeps
  * its running jobs in a FIFO list (the record's own links: a running job is in no lane queue and
@@ -21,20 +34,20 @@ import type { JobRecord } from './record.js';
  * deadlines.remove(rec);  // when it ends first
  * ```
  */
-export class Deadlines {
-  readonly #byLimit = new Map<number, Lane>();
+export class Deadlines<T extends Deadlined<T>> {
+  readonly #byLimit = new Map<number, Lane<T>>();
 
   constructor(
-    readonly clock: Clock,
+    readonly clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>,
     /** Called once for each job whose limit passed, after it was removed. */
-    readonly onDue: (rec: JobRecord) => void,
+    readonly onDue: (rec: T) => void,
   ) {}
 
   /** Starts counting `rec.timeoutMs` from `now` (the clock's time). `rec` must be in no list. */
-  add(rec: JobRecord, now: number): void {
+  add(rec: T, now: number): void {
     let lane = this.#byLimit.get(rec.timeoutMs);
     if (lane === undefined) {
-      lane = new Lane(rec.timeoutMs);
+      lane = new Lane<T>(rec.timeoutMs);
       this.#byLimit.set(rec.timeoutMs, lane);
     }
     rec.dueAt = now + rec.timeoutMs;
@@ -47,7 +60,7 @@ export class Deadlines {
    * armed while other jobs of the same limit run (it re-arms itself when it fires early), and is
    * cleared with the last of them, so an idle runner holds no timer.
    */
-  remove(rec: JobRecord): boolean {
+  remove(rec: T): boolean {
     const lane = this.#byLimit.get(rec.timeoutMs);
     if (lane === undefined || !lane.jobs.remove(rec)) return false;
     if (lane.jobs.size === 0) {
@@ -57,11 +70,11 @@ export class Deadlines {
     return true;
   }
 
-  #arm(lane: Lane, ms: number): void {
+  #arm(lane: Lane<T>, ms: number): void {
     lane.timer = this.clock.setTimeout(() => this.#fire(lane), Math.max(1, ms));
   }
 
-  #fire(lane: Lane): void {
+  #fire(lane: Lane<T>): void {
     lane.timer = undefined;
     const now = this.clock.now();
     let head = lane.jobs.head;
@@ -76,8 +89,8 @@ export class Deadlines {
 }
 
 /** The running jobs of one `timeoutMs`, oldest first, and the timer of the oldest. */
-class Lane {
-  readonly jobs = new IntrusiveList<JobRecord>();
+class Lane<T extends Deadlined<T>> {
+  readonly jobs = new IntrusiveList<T>();
   timer: TimerHandle | undefined = undefined;
   constructor(readonly limitMs: number) {}
 }

@@ -56,7 +56,7 @@ export class JobEngine implements RecordCanceller {
   readonly #ready = new IntrusiveList<ScopeState>();
   readonly #active = new Set<JobRecord>();
   readonly #retention: Retention;
-  readonly #deadlines: Deadlines;
+  readonly #deadlines: Deadlines<JobRecord>;
   readonly #waiters = new Set<() => void>();
   readonly #totals: Totals = { completed: 0, failed: 0, cancelled: 0, timeout: 0, abandoned: 0 };
   #queued = 0;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobCancelledError, JobTimeoutError, WorkerJobError } from '../../src/jobs/index.js';
 import { createWorkerPool, OffloadClosedError, OffloadQueueFullError, type WorkerPool } from '../../src/offload/index.js';
+import { VirtualClock } from '../../src/simulation/virtualClock.js';
 
 const WORK = new URL('../fixtures/offload/work.mjs', import.meta.url);
 
@@ -124,5 +125,49 @@ describe('createWorkerPool', () => {
     expect((missing as WorkerJobError).phase).toBe('load');
     await pool.close();
     await expect(pool.run(WORK, 'double', 1)).rejects.toBeInstanceOf(OffloadClosedError);
+  });
+  // The run-time limits share one timer per distinct limit (jobs/deadlines.ts); on a virtual clock
+  // each call's limit is exact, counted from its own start.
+  it('times each call out at its own limit, counted from its own start, and holds no timer once every call ended', async () => {
+    const clock = new VirtualClock();
+    pool = createWorkerPool({ maxThreads: 2, clock });
+    // A quick call arms the limit's timer for t = 1000 and ends; a stuck call starts at t = 500.
+    expect(await pool.run(WORK, 'double', 1, { timeoutMs: 1_000 })).toBe(2);
+    await clock.runUntil(500);
+    let outcome: unknown = 'pending';
+    const stuck = pool.run(WORK, 'spin', undefined, { timeoutMs: 1_000 }).catch((e: unknown) => (outcome = e));
+    // Another limit runs beside it, on a timer of its own.
+    let other: unknown = 'pending';
+    const otherStuck = pool.run(WORK, 'spin', undefined, { timeoutMs: 700 }).catch((e: unknown) => (other = e));
+    await clock.runUntil(1_199);
+    expect([outcome, other]).toEqual(['pending', 'pending']);
+    await clock.runUntil(1_200);
+    await otherStuck;
+    expect(other).toBeInstanceOf(JobTimeoutError);
+    expect(outcome).toBe('pending'); // the timer armed for the first call's t = 1000 did not end it
+    await clock.runUntil(1_499);
+    expect(outcome).toBe('pending');
+    await clock.runUntil(1_500);
+    await stuck;
+    expect(outcome).toBeInstanceOf(JobTimeoutError);
+    expect((outcome as JobTimeoutError).message).toContain('1000');
+    expect(clock.pending).toBe(0);
+    // Many calls of one limit: still no timer left behind once they ended.
+    const p = pool;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => p.run(WORK, 'double', i)));
+    expect(clock.pending).toBe(0);
+    expect(pool.pending).toBe(0);
+  });
+
+  it('a call whose signal aborts after it ended changes nothing, and its limit is no longer counted', async () => {
+    const clock = new VirtualClock();
+    pool = createWorkerPool({ maxThreads: 1, clock });
+    const controller = new AbortController();
+    expect(await pool.run(WORK, 'double', 4, { signal: controller.signal, timeoutMs: 100 })).toBe(8);
+    controller.abort();
+    await clock.runUntil(1_000);
+    expect(pool.pending).toBe(0);
+    expect(clock.pending).toBe(0);
+    expect(await pool.run(WORK, 'double', 5)).toBe(10);
   });
 });
