@@ -146,6 +146,17 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     }
   };
   piscina.on('workerCreate', track);
+  // Every call in the pool, so a thread that fails outside any call can end the calls that wait.
+  const live = new Set<PoolCall>();
+  // piscina emits 'error' for a thread that failed while running no call of ours: one that died
+  // while starting (a `resourceLimits` too small to load, a failed bootstrap) or an idle one.
+  // Unheard, that event is an uncaught exception that ends the whole process. When no thread is
+  // left, the waiting calls would wait for their limits (or forever, without one) since piscina
+  // starts no new thread for them after a bootstrap failure: they end now, naming the cause.
+  piscina.on('error', (error: unknown) => {
+    if (piscina.threads.length > 0) return;
+    for (const call of live) call.stop(new WorkerJobError(call.label, 'load', error));
+  });
   // piscina turns a `file:` URL into a path on every call (a URL parse); the paths of the few
   // modules a pool runs are kept instead. Bounded, so a caller cycling through many module URLs
   // only loses the shortcut.
@@ -163,6 +174,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const deadlines = new Deadlines<PoolCall>(clock, (call) => call.stop(new JobTimeoutError(call.label, undefined, call.timeoutMs)));
   const end = (call: PoolCall): void => {
     pending--;
+    live.delete(call);
     deadlines.remove(call);
     call.signal?.removeEventListener('abort', call);
   };
@@ -170,7 +182,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   // Not an async function: the call's end is two reactions on piscina's promise, no extra promise
   // or try/finally frame per call (see `PoolCall` for what it saved).
   function run<R>(modulePath: string | URL, exportName: string, input?: unknown, callOptions: OffloadRunOptions = {}): Promise<R> {
-    let call: PoolCall;
+    let call: PoolCall | undefined;
     try {
       const url = moduleUrl(modulePath, false);
       jobId('exportName', exportName);
@@ -180,27 +192,33 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       if (closed) throw new OffloadClosedError(label, 'threads');
       if (signal?.aborted === true) throw new JobCancelledError(label, undefined, 'signal', signal.reason);
       if (pending >= maxThreads + maxQueue) throw new OffloadQueueFullError(label, 'threads', maxThreads + maxQueue);
-      call = new PoolCall(label, timeoutMs, signal, () => stopping++);
-      signal?.addEventListener('abort', call, { once: true });
-      if (timeoutMs !== Infinity) deadlines.add(call, clock.now());
+      const started = (call = new PoolCall(label, timeoutMs, signal, () => stopping++));
       pending++;
-      const result = piscina.run(input, { filename: pathOf(url), name: exportName, signal: call });
+      live.add(started);
+      signal?.addEventListener('abort', started, { once: true });
+      if (timeoutMs !== Infinity) deadlines.add(started, clock.now());
+      const result = piscina.run(input, { filename: pathOf(url), name: exportName, signal: started });
       // piscina starts a thread, if it needs one, synchronously in run(): only possible below
       // `maxThreads` (or while a stopped thread has not exited), so a full pool does not read
       // `piscina.threads` (an array piscina builds on every read) on every call.
       if (alive < maxThreads || stopping > 0) track();
       return result.then(
         (value) => {
-          end(call);
+          end(started);
           return value as R;
         },
         (error: unknown) => {
-          end(call);
-          throw call.ended ?? new WorkerJobError(label, loadFailed(error) ? 'load' : 'run', error);
+          end(started);
+          throw started.ended ?? new WorkerJobError(label, loadFailed(error) ? 'load' : 'run', error);
         },
       );
     } catch (error) {
-      return Promise.reject(error);
+      // Before the call was counted: bad input or a full or closed pool, rejected as it is. After
+      // it (piscina or a new thread throwing synchronously): the call still ends, so its count,
+      // its limit and its listener on the caller's signal are released, and the error is named.
+      if (call === undefined) return Promise.reject(error);
+      end(call);
+      return Promise.reject(call.ended ?? new WorkerJobError(call.label, loadFailed(error) ? 'load' : 'run', error));
     }
   }
 

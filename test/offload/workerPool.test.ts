@@ -21,6 +21,30 @@ describe('createWorkerPool', () => {
     pool = undefined;
   });
 
+  it('a thread that dies while starting (heap limit too small) fails the waiting calls, naming the cause, and the process lives on', async () => {
+    // Without a listener, piscina's 'error' for a thread that failed outside any call is an
+    // uncaught exception that ends the process (the test run with it); and since piscina starts no
+    // new thread after a bootstrap failure, the calls would wait for their limits (here 60 s).
+    pool = createWorkerPool({ maxThreads: 1, timeoutMs: 60_000, resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } });
+    const t0 = Date.now();
+    const calls = [pool.run(WORK, 'double', 1, { id: 'first' }), pool.run(WORK, 'double', 2, { id: 'second' })];
+    const outcomes = await Promise.allSettled(calls);
+    for (const [i, o] of outcomes.entries()) {
+      expect(o.status).toBe('rejected');
+      const error = (o as PromiseRejectedResult).reason as WorkerJobError;
+      expect(error).toBeInstanceOf(WorkerJobError);
+      expect(error.code).toBe('WORKER_JOB_FAILED');
+      expect(error.phase).toBe('load');
+      expect(error.message).toContain(i === 0 ? '"first"' : '"second"');
+      expect(error.message).toMatch(/memory limit/);
+    }
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(pool.pending).toBe(0);
+    // A later call does not hang either.
+    await expect(pool.run(WORK, 'double', 3, { id: 'third' })).rejects.toBeInstanceOf(WorkerJobError);
+    expect(pool.pending).toBe(0);
+  });
+
   it('reuses one thread for many calls and returns their results', async () => {
     pool = createWorkerPool({ maxThreads: 1 });
     const results = [];
