@@ -225,7 +225,9 @@ function runChild(
     child.on('message', (m: ChildMessage) => {
       outcome ??= m.ok ? { ok: true, value: m.value } : { ok: false, error: new WorkerJobError(label, m.phase, m.error) };
     });
-    child.once('error', (error) => {
+    // `on`, not `once`: a child process may emit 'error' again (a failed kill after a failed
+    // spawn), and a second one with no listener would end this process.
+    child.on('error', (error) => {
       outcome ??= { ok: false, error: new WorkerJobError(label, 'load', error) };
     });
     // `close`, not `exit`: it comes after the IPC channel has delivered the last message.
