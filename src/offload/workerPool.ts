@@ -125,7 +125,6 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     idleTimeout: Math.min(idleTimeoutMs, MAX_TIMER_MS), // Node fires longer delays at once
     resourceLimits: options.resourceLimits,
   });
-  let pending = 0;
   let closed = false;
   // Threads counted from their creation to their `exit` event (piscina forgets a terminated
   // thread before it has exited): `threads` shows a stuck thread really went away.
@@ -146,7 +145,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     }
   };
   piscina.on('workerCreate', track);
-  // Every call in the pool, so a thread that fails outside any call can end the calls that wait.
+  // Every call in the pool (its size is the pool's `pending`), so a thread that fails outside any
+  // call can end the calls that wait.
   const live = new Set<PoolCall>();
   // piscina emits 'error' for a thread that failed while running no call of ours: one that died
   // while starting (a `resourceLimits` too small to load, a failed bootstrap) or an idle one.
@@ -173,7 +173,6 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   // One timer per distinct limit, not one per call (see `jobs/deadlines.ts`).
   const deadlines = new Deadlines<PoolCall>(clock, (call) => call.stop(new JobTimeoutError(call.label, undefined, call.timeoutMs)));
   const end = (call: PoolCall): void => {
-    pending--;
     live.delete(call);
     deadlines.remove(call);
     call.signal?.removeEventListener('abort', call);
@@ -191,9 +190,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       const signal = callOptions.signal;
       if (closed) throw new OffloadClosedError(label, 'threads');
       if (signal?.aborted === true) throw new JobCancelledError(label, undefined, 'signal', signal.reason);
-      if (pending >= maxThreads + maxQueue) throw new OffloadQueueFullError(label, 'threads', maxThreads + maxQueue);
+      if (live.size >= maxThreads + maxQueue) throw new OffloadQueueFullError(label, 'threads', maxThreads + maxQueue);
       const started = (call = new PoolCall(label, timeoutMs, signal, () => stopping++));
-      pending++;
       live.add(started);
       signal?.addEventListener('abort', started, { once: true });
       if (timeoutMs !== Infinity) deadlines.add(started, clock.now());
@@ -225,7 +223,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   return {
     run,
     get pending() {
-      return pending;
+      return live.size;
     },
     get threads() {
       return alive;
