@@ -30,6 +30,9 @@ export class VirtualTimer {
   }
 }
 
+/** Timers fired per turn of the real event loop; see `VirtualClock.#fireBatch`. */
+const IMMEDIATES_PER_TURN = 64;
+
 function before(a: VirtualTimer, b: VirtualTimer): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
@@ -108,22 +111,60 @@ export class VirtualClock {
     this.#running = true;
     try {
       await drainMicrotasks();
-      for (;;) {
+      while (await this.#fireBatch(time));
+      if (time > this.#now) this.#now = time;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /**
+   * Fires up to {@link IMMEDIATES_PER_TURN} due timers in one turn of the event loop, one per
+   * `setImmediate` callback, and resolves `true` if it fired that many (more may be due).
+   *
+   * Node drains the whole microtask queue (nextTicks included) between two immediates of one turn,
+   * as it does after each, so every timer still fires only after everything the previous one set
+   * off has run. One turn per timer (the previous design, `fn(); await drainMicrotasks()`) paid a
+   * whole event-loop iteration per timer: in the README's 10,000-account scenario (717,458 timers)
+   * the profile showed 8 % of the run "(idle)", the loop's poll phase, 13 µs per timer.
+   * The one difference: an immediate the simulated code queues itself runs after the rest of the
+   * turn's timers instead of before the next timer (nothing in the supervisor queues one while
+   * running; a start of over 1,000 accounts yields with one, and `runUntilSettled` gives those
+   * turns before it moves time).
+   */
+  #fireBatch(time: number): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      let fired = 0;
+      let done = false;
+      const step = () => {
+        if (done) return;
         this.#dropCancelled();
         const next = this.#heap[0];
-        if (!next || next.at > time) break;
+        if (!next || next.at > time) {
+          done = true;
+          resolve(false);
+          return;
+        }
         this.#pop();
         this.#live -= 1;
         this.#fired += 1;
         if (next.at > this.#now) this.#now = next.at;
         next.cancelled = true;
-        next.fn();
-        await drainMicrotasks();
-      }
-      if (time > this.#now) this.#now = time;
-    } finally {
-      this.#running = false;
-    }
+        try {
+          next.fn();
+        } catch (error) {
+          // As a throwing timer always did: `runUntil` rejects with it and fires nothing more.
+          done = true;
+          reject(error);
+          return;
+        }
+        if (++fired === IMMEDIATES_PER_TURN) {
+          done = true;
+          resolve(true);
+        }
+      };
+      for (let i = 0; i < IMMEDIATES_PER_TURN; i++) setImmediate(step);
+    });
   }
 
   /** `runUntil(now() + ms)`. */

@@ -68,6 +68,42 @@ describe('VirtualClock', () => {
     expect(log).toEqual(['chain done @10', 'other @10', 'later @12', 'second sleep @15']);
   });
 
+  it('drains promise continuations and nextTicks between every two of hundreds of timers due together', async () => {
+    // Several timers fire per turn of the real event loop; each must still see the previous
+    // one's continuations finished, across the turns' boundaries too.
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    for (let k = 0; k < 300; k++) {
+      clock.setTimeout(() => {
+        log.push(`fire ${k}`);
+        void (async () => {
+          for (let i = 0; i < 20; i++) await Promise.resolve();
+          process.nextTick(() => log.push(`done ${k}`));
+        })();
+      }, 10 + (k % 3));
+    }
+    await clock.runUntil(20);
+    const expected = [0, 1, 2].flatMap((r) => Array.from({ length: 100 }, (_, i) => 3 * i + r)).flatMap((k) => [`fire ${k}`, `done ${k}`]);
+    expect(log).toEqual(expected);
+    expect(clock.fired).toBe(300);
+  });
+
+  it('a timer that throws rejects runUntil with its error and fires nothing after it', async () => {
+    const clock = new VirtualClock();
+    const log: number[] = [];
+    clock.setTimeout(() => log.push(clock.now()), 1);
+    clock.setTimeout(() => {
+      throw new Error('timer broke');
+    }, 2);
+    clock.setTimeout(() => log.push(clock.now()), 3);
+    await expect(clock.runUntil(10)).rejects.toThrow('timer broke');
+    expect(log).toEqual([1]);
+    expect(clock.pending).toBe(1);
+    // The clock is usable again: the rest fires on the next run.
+    await clock.runUntil(10);
+    expect(log).toEqual([1, 3]);
+  });
+
   it('timers set while running fire if due; runUntil is not re-entrant', async () => {
     const clock = new VirtualClock();
     const log: number[] = [];
