@@ -198,7 +198,11 @@ function historyLimits(option: SupervisorOptions['history']): HistoryLimits {
       throw new StatevisorError('INVALID_OPTIONS', `createSupervisor(): history.${field} must be an integer ≥ 0 (got ${String(value)}); use history: { size: 0 } to turn the flight recorder off.`);
     }
   }
-  return { size, persisted };
+  const onEntry = option?.onEntry;
+  if (onEntry !== undefined && typeof onEntry !== 'function') {
+    throw new StatevisorError('INVALID_OPTIONS', `createSupervisor(): history.onEntry must be a function (got ${typeof onEntry}).`);
+  }
+  return { size, persisted, onEntry };
 }
 
 function chooseLogic(options: SupervisorOptions): (account: Account) => WorkerLogic {

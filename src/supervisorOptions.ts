@@ -8,6 +8,7 @@ import type { AccountStore } from './persistence/accountStore.js';
 import type { RestartPolicyInput } from './supervision/restartPolicy.js';
 import type { Clock } from './clock/clock.js';
 import type { AdmissionOptions } from './admission/admissionOptions.js';
+import type { HistoryEntry } from './history/historyEntry.js';
 
 /**
  * Options of `createSupervisor()`. Give exactly one of `worker` and `workerFor`.
@@ -81,8 +82,19 @@ export interface SupervisorOptions {
    * what happened (task transitions, decisions, commands, errors), of which the newest
    * `persisted` are saved with the supervision record and survive a restart of the process.
    * `size: 0` turns it off. Default `{ size: 200, persisted: 20 }`.
+   *
+   * `onEntry(accountId, entry)` is called with every entry as it is recorded (frozen, `at`
+   * stamped by the supervisor's clock), also with `size: 0`: a push stream of the same record,
+   * for shipping it elsewhere or for a harness that watches every transition and decision
+   * (`simulateFleet()` hashes its trace from it). It runs synchronously inside the supervisor's
+   * decisions, so it must be quick; if it throws, the error is logged and nothing else changes.
+   *
+   * @example
+   * ```ts
+   * createSupervisor({ worker, history: { onEntry: (id, e) => { if (e.kind === 'suspended') console.warn(id, 'suspended:', e.cause); } } });
+   * ```
    */
-  history?: { size?: number; persisted?: number };
+  history?: { size?: number; persisted?: number; onEntry?: (accountId: string, entry: HistoryEntry) => void };
 }
 
 /** Every default of {@link SupervisorOptions}, in one place. */

@@ -83,9 +83,11 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
     clock,
     random: randomStream(options.seed, 'jitter'),
     logger: pino({ level: 'silent' }),
-    inspect: recorder.inspect,
+    history: { onEntry: recorder.entry },
     cancelTimeoutMs: options.cancelTimeoutMs ?? SUPERVISOR_DEFAULTS.cancelTimeoutMs,
   });
+  // Owned by the root actor: the subscription ends when it stops.
+  supervisor.actor.subscribe((snapshot) => recorder.rootState(snapshot.value));
   platform.start();
   return {
     clock: virtual,

@@ -12,12 +12,14 @@ export interface HistoryLimits {
   size: number;
   /** The newest entries saved with the supervision record, so they survive a restart of the process. */
   persisted: number;
+  /** Called with every entry as it is recorded (also with `size: 0`); see `SupervisorOptions.history`. */
+  onEntry?: ((accountId: string, entry: HistoryEntry) => void) | undefined;
 }
 
 /**
  * Every account's flight recorder: a bounded ring per account (`HistoryRing`), made on the
- * account's first entry, stamped with the supervisor's clock. With `size: 0` it records nothing
- * and costs nothing.
+ * account's first entry, stamped with the supervisor's clock, and handed to `onEntry` if one is
+ * given. With `size: 0` and no `onEntry` it records nothing and costs nothing.
  *
  * @example
  * ```ts
@@ -28,14 +30,18 @@ export interface HistoryLimits {
 export class FlightRecorder {
   readonly #limits: HistoryLimits;
   readonly #clock: Clock;
+  readonly #onEntryFailed: (err: unknown) => void;
 
-  constructor(limits: HistoryLimits, clock: Clock) {
+  /** @param onEntryFailed told when `limits.onEntry` throws; the entry is kept and nothing else changes. */
+  constructor(limits: HistoryLimits, clock: Clock, onEntryFailed: (err: unknown) => void) {
     this.#limits = limits;
     this.#clock = clock;
+    this.#onEntryFailed = onEntryFailed;
   }
 
+  /** Whether entries are made at all: kept (`size > 0`) or streamed (`onEntry`). */
   get enabled(): boolean {
-    return this.#limits.size > 0;
+    return this.#limits.size > 0 || this.#limits.onEntry !== undefined;
   }
 
   /**
@@ -57,7 +63,17 @@ export class FlightRecorder {
     // instead of copying it: the store's `copyData` hands frozen data on as it is. Copying the
     // record's 20 newest entries at every restart decision was 4.5 % of a simulated restart
     // storm's CPU profile, and each copy stayed alive in the store until the next decision.
-    (slot.history ??= new HistoryRing(this.#limits.size)).push(Object.freeze(stamped));
+    Object.freeze(stamped);
+    if (this.#limits.size > 0) (slot.history ??= new HistoryRing(this.#limits.size)).push(stamped);
+    const onEntry = this.#limits.onEntry;
+    if (onEntry === undefined) return;
+    // Recording happens inside the root machine's actions and the task's subscription, which
+    // must not throw: a failing listener is reported, never propagated.
+    try {
+      onEntry(slot.id, stamped);
+    } catch (err) {
+      this.#onEntryFailed(err);
+    }
   }
 
   entries(slot: AccountSlot): HistoryEntry[] {

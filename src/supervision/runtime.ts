@@ -116,7 +116,7 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     this.#queue = queue;
     this.#log = supervisorLogger(options.logger);
     this.#leaks = new LeakTracker(this.#log);
-    this.#recorder = new FlightRecorder(options.history, options.clock);
+    this.#recorder = new FlightRecorder(options.history, options.clock, (err) => this.#log.error({ err }, 'the history.onEntry listener threw; the entry is kept and the supervisor goes on'));
     this.#records = new SupervisionRecords(options.store, this.#log, (slot) => this.#recorder.persisted(slot));
     this.#publisher = new StatusPublisher(options.status, options.clock, this.#log, (id) => this.#leaks.has(id));
   }

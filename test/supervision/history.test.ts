@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { AccountNotFoundError, historyEntrySchema, lowdbStore, memoryStore, type AccountStore, type HistoryEntry, type Supervisor } from '../../src/index.js';
 import { controllableWorker } from '../../src/testing/index.js';
+import { memoryLogger } from '../helpers/memoryLogger.js';
 import { silent, startSupervisor } from '../helpers/supervisor.js';
 
 const SECRET = 'sk_live_history-must-not-hold-this';
@@ -111,10 +112,35 @@ describe('supervisor.history(id)', () => {
     expect((await store.loadSupervision()).a?.history).toBeUndefined();
   });
 
+  it('onEntry streams every entry history(id) keeps, in the same order, as it is recorded', async () => {
+    const streamed: [string, HistoryEntry][] = [];
+    const cw = controllableWorker();
+    const { sup } = await start({ restart: { backoff: { minMs: 1, maxMs: 1, jitter: 'none' } }, history: { onEntry: (id, e) => streamed.push([id, e]) } }, cw);
+    await sup.add({ id: 'a' });
+    (await cw.nextInstance('a', 0)).reject(new Error('crash'));
+    await cw.nextInstance('a', 1);
+    await sup.waitFor('a', 'running');
+    const kept = sup.history('a');
+    expect(kinds(kept)).toContain('1: restart in 1 ms');
+    expect(streamed.map(([id]) => id).every((id) => id === 'a')).toBe(true);
+    expect(streamed.map(([, e]) => e)).toEqual(kept);
+  });
+
+  it('an onEntry that throws is logged and changes nothing else', async () => {
+    const cw = controllableWorker();
+    const { logger, lines } = memoryLogger();
+    const { sup } = await start({ logger, history: { onEntry: () => { throw new Error('listener broke'); } } }, cw);
+    await sup.add({ id: 'a' });
+    await sup.waitFor('a', 'running');
+    expect(kinds(sup.history('a'))).toEqual(['1: ∅ → loading (start)', '1: loading → running (LOADED)', 'command add ok']);
+    expect(lines.some((l) => l.level === 50 && /history\.onEntry listener threw/.test(l.msg) && (l.err as { message?: string } | undefined)?.message === 'listener broke')).toBe(true);
+  });
+
   it('rejects an unknown account and a bad option', async () => {
     const { sup } = await start();
     expect(() => sup.history('nope')).toThrow(AccountNotFoundError);
     await expect(start({ history: { size: -1 } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(start({ history: { onEntry: 'log' as never } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('history.onEntry must be a function') });
   });
 });
 

@@ -167,17 +167,46 @@ describe('the supervision record', () => {
   it('the flight recorder keeps nothing in the record with persisted: 0, and the newest entries otherwise', () => {
     const clock = { now: () => 1, setTimeout: () => 1, clearTimeout: () => undefined };
     const slot = slotOf();
-    new FlightRecorder({ size: 10, persisted: 0 }, clock).record(slot, { kind: 'finished', incarnation: 1, reason: 'completed' });
-    expect(new FlightRecorder({ size: 10, persisted: 0 }, clock).persisted(slot)).toBeUndefined();
-    expect(new FlightRecorder({ size: 10, persisted: 5 }, clock).persisted(slot)).toEqual([{ kind: 'finished', incarnation: 1, reason: 'completed', at: 1 }]);
+    new FlightRecorder({ size: 10, persisted: 0 }, clock, noFailure).record(slot, { kind: 'finished', incarnation: 1, reason: 'completed' });
+    expect(new FlightRecorder({ size: 10, persisted: 0 }, clock, noFailure).persisted(slot)).toBeUndefined();
+    expect(new FlightRecorder({ size: 10, persisted: 5 }, clock, noFailure).persisted(slot)).toEqual([{ kind: 'finished', incarnation: 1, reason: 'completed', at: 1 }]);
   });
 
   it('a recorder turned off (size 0) restores nothing from a stored record', () => {
     const clock = { now: () => 1, setTimeout: () => 1, clearTimeout: () => undefined };
     const slot = slotOf();
-    const off = new FlightRecorder({ size: 0, persisted: 0 }, clock);
+    const off = new FlightRecorder({ size: 0, persisted: 0 }, clock, noFailure);
     off.restore(slot, [{ kind: 'finished', incarnation: 1, reason: 'completed', at: 1 }]);
     expect(slot.history).toBeUndefined();
     expect(off.entries(slot)).toEqual([]);
   });
+
+  it('onEntry gets every entry as recorded, stamped and frozen, also with size 0 (which keeps none)', () => {
+    const clock = { now: () => 7, setTimeout: () => 1, clearTimeout: () => undefined };
+    const slot = slotOf();
+    const seen: [string, unknown][] = [];
+    const streaming = new FlightRecorder({ size: 0, persisted: 0, onEntry: (id, e) => seen.push([id, e]) }, clock, noFailure);
+    expect(streaming.enabled).toBe(true);
+    streaming.record(slot, { kind: 'finished', incarnation: 2, reason: 'failed' });
+    expect(seen).toEqual([[slot.id, { kind: 'finished', incarnation: 2, reason: 'failed', at: 7 }]]);
+    expect(Object.isFrozen(seen[0]![1])).toBe(true);
+    expect(slot.history).toBeUndefined();
+    expect(streaming.entries(slot)).toEqual([]);
+    expect(new FlightRecorder({ size: 0, persisted: 0 }, clock, noFailure).enabled).toBe(false);
+  });
+
+  it('an onEntry that throws is reported, and the entry is still kept', () => {
+    const clock = { now: () => 3, setTimeout: () => 1, clearTimeout: () => undefined };
+    const slot = slotOf();
+    const failures: unknown[] = [];
+    const boom = new Error('listener broke');
+    const recorder = new FlightRecorder({ size: 5, persisted: 0, onEntry: () => { throw boom; } }, clock, (err) => failures.push(err));
+    expect(() => recorder.record(slot, { kind: 'finished', incarnation: 1, reason: 'completed' })).not.toThrow();
+    expect(failures).toEqual([boom]);
+    expect(recorder.entries(slot)).toEqual([{ kind: 'finished', incarnation: 1, reason: 'completed', at: 3 }]);
+  });
 });
+
+function noFailure(err: unknown): never {
+  throw new Error(`unexpected onEntry failure: ${String(err)}`);
+}
