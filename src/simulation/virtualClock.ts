@@ -17,6 +17,7 @@
 /** A timer of a {@link VirtualClock}; the handle its `setTimeout` returns. */
 export class VirtualTimer {
   /** @internal */ cancelled = false;
+  /** @internal where it sits in the clock's heap; -1 once fired or cleared */ index = -1;
   constructor(
     /** When it fires, in the clock's milliseconds. */
     readonly at: number,
@@ -57,7 +58,6 @@ export class VirtualClock {
   #now: number;
   #seq = 0;
   #heap: VirtualTimer[] = [];
-  #live = 0;
   #fired = 0;
   #running = false;
 
@@ -74,20 +74,22 @@ export class VirtualClock {
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
     const timer = new VirtualTimer(this.#now + delay, this.#seq++, fn);
     this.#push(timer);
-    this.#live += 1;
     return timer;
   }
 
   clearTimeout(handle: unknown): void {
     if (!(handle instanceof VirtualTimer) || handle.cancelled) return;
-    // Removed lazily: it stays in the heap, marked, until it reaches the top.
+    // Taken out of the heap now, as Node's clearTimeout unlinks its timer: left in the heap until
+    // its time, a cleared timer kept its function, and XState's delayed-event closure holds the
+    // whole actor that set it; every ended task's load and cancel deadlines (10 and 5 s) kept it
+    // alive that long in virtual time, and they made the heap deeper for every other timer.
     handle.cancelled = true;
-    this.#live -= 1;
+    this.#remove(handle.index);
   }
 
   /** Timers set and neither fired nor cleared. */
   get pending(): number {
-    return this.#live;
+    return this.#heap.length;
   }
 
   /** Timers fired so far. */
@@ -97,7 +99,6 @@ export class VirtualClock {
 
   /** When the next timer fires, or `undefined` if none is pending. */
   nextAt(): number | undefined {
-    this.#dropCancelled();
     return this.#heap[0]?.at;
   }
 
@@ -138,15 +139,13 @@ export class VirtualClock {
       let done = false;
       const step = () => {
         if (done) return;
-        this.#dropCancelled();
         const next = this.#heap[0];
         if (!next || next.at > time) {
           done = true;
           resolve(false);
           return;
         }
-        this.#pop();
-        this.#live -= 1;
+        this.#remove(0);
         this.#fired += 1;
         if (next.at > this.#now) this.#now = next.at;
         next.cancelled = true;
@@ -172,37 +171,55 @@ export class VirtualClock {
     return this.runUntil(this.#now + ms);
   }
 
-  #dropCancelled(): void {
-    while (this.#heap.length > 0 && this.#heap[0]!.cancelled) this.#pop();
+  #push(timer: VirtualTimer): void {
+    timer.index = this.#heap.push(timer) - 1;
+    this.#siftUp(timer.index);
   }
 
-  #push(timer: VirtualTimer): void {
+  /** Takes the timer at `i` out of the heap. */
+  #remove(i: number): void {
     const heap = this.#heap;
-    let i = heap.push(timer) - 1;
+    const gone = heap[i]!;
+    gone.index = -1;
+    const last = heap.pop()!;
+    if (last === gone) return;
+    heap[i] = last;
+    last.index = i;
+    if (i > 0 && before(last, heap[(i - 1) >> 1]!)) this.#siftUp(i);
+    else this.#siftDown(i);
+  }
+
+  #siftUp(i: number): void {
+    const heap = this.#heap;
+    const timer = heap[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(timer, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
+      const above = heap[parent]!;
+      if (!before(timer, above)) break;
+      heap[i] = above;
+      above.index = i;
       i = parent;
     }
     heap[i] = timer;
+    timer.index = i;
   }
 
-  #pop(): void {
+  #siftDown(i: number): void {
     const heap = this.#heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    let i = 0;
+    const timer = heap[i]!;
     const n = heap.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       const child = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      if (!before(heap[child]!, last)) break;
-      heap[i] = heap[child]!;
+      const below = heap[child]!;
+      if (!before(below, timer)) break;
+      heap[i] = below;
+      below.index = i;
       i = child;
     }
-    heap[i] = last;
+    heap[i] = timer;
+    timer.index = i;
   }
 }

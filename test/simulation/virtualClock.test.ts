@@ -119,6 +119,35 @@ describe('VirtualClock', () => {
     expect(clock.nextAt()).toBe(12);
   });
 
+  it('clearing timers anywhere in the heap keeps the rest in order, and only the rest fire', async () => {
+    const clock = new VirtualClock();
+    const r = randomStream(5, 'clear');
+    const timers: { at: number; handle: ReturnType<VirtualClock['setTimeout']> }[] = [];
+    const fired: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const at = Math.floor(r() * 100_000);
+      timers.push({ at, handle: clock.setTimeout(() => fired.push(at), at) });
+    }
+    const kept = timers.filter((t) => {
+      if (r() < 0.5) return true;
+      clock.clearTimeout(t.handle);
+      clock.clearTimeout(t.handle); // twice: changes nothing
+      return false;
+    });
+    expect(clock.pending).toBe(kept.length);
+    await clock.runUntil(100_000);
+    expect(fired).toEqual(kept.map((t) => t.at).sort((a, b) => a - b));
+    expect(clock.pending).toBe(0);
+    expect(clock.nextAt()).toBeUndefined();
+    // Cleared by a timer while the clock runs: the cleared one never fires.
+    const log: string[] = [];
+    const later = clock.setTimeout(() => log.push('cleared one'), 20);
+    clock.setTimeout(() => clock.clearTimeout(later), 10);
+    clock.setTimeout(() => log.push(`last @${clock.now()}`), 30);
+    await clock.advance(50);
+    expect(log).toEqual(['last @100030']);
+  });
+
   it('keeps 100,000 timers in order (heap)', async () => {
     const clock = new VirtualClock();
     const r = randomStream(3, 'heap');
