@@ -48,8 +48,19 @@ export interface SupervisorOptions {
    * time per account so replies keep their order.
    */
   jobs?: Omit<JobRunnerOptions, 'logger'> & { perAccount?: ScopeLimits };
-  /** Source of randomness for backoff jitter, for reproducible tests. Default `Math.random`. */
-  random?: () => number;
+  /**
+   * Source of randomness for backoff jitter, for reproducible tests: a number in [0, 1) for each
+   * draw, given the id of the account the draw is for. Default `Math.random`. A source with one
+   * stream per account (as `simulateFleet()` uses) makes each account's delays independent of how
+   * the other accounts' events interleave.
+   *
+   * @example
+   * ```ts
+   * const streams = new Map<string, () => number>();
+   * createSupervisor({ worker, random: (id) => (streams.get(id) ?? streams.set(id, seeded(id)).get(id)!)() });
+   * ```
+   */
+  random?: (accountId: string) => number;
   /**
    * Every timer and time read of the supervisor: the root actor and each account task (their
    * delays), backoff timers, status timestamps, the restart-intensity window, deadlines, the job

@@ -16,6 +16,7 @@ import { resolvePlatformModel, SimulatedPlatform, type PlatformModel, type Platf
 import { randomStream } from './random.js';
 import { Recorder } from './recorder.js';
 import { buildReport, type FleetReport } from './report.js';
+import { mergeRuns, type RunRecord } from './runRecord.js';
 import { VirtualClock } from './virtualClock.js';
 
 /** The fleet, policy and platform of a simulation. */
@@ -53,6 +54,21 @@ export interface FleetSimulation {
   settle<T>(promise: Promise<T>, what: string): Promise<T>;
   /** The report of the run so far (call once, at the end), with the real and CPU time it took. */
   report(time: { wallMs: number; cpuMs: number }): FleetReport;
+  /** What this part observed, for `mergeRuns()` (call once, at the end, instead of `report`). */
+  record(): PartRecord;
+}
+
+/** Which part of the fleet a simulation runs: accounts whose index modulo `count` is `index`. */
+export interface FleetPart {
+  index: number;
+  count: number;
+}
+
+/** What one part of a fleet simulation hands back. */
+export interface PartRecord {
+  run: RunRecord;
+  leakedAtShutdown: string[];
+  timersFired: number;
 }
 
 /**
@@ -67,21 +83,21 @@ export interface FleetSimulation {
  * await sim.settle(sim.supervisor.restart('acct-00001'), 'restart');
  * ```
  */
-export function createFleetSimulation(options: FleetSimulationOptions, clockOverride?: Clock): FleetSimulation {
-  const accounts = checkOptions(options);
-  const model = checkPlatform(resolvePlatformModel(options.platform), options.durationMs);
-  const accountIds = accounts.map((a) => a.id);
+export function createFleetSimulation(options: FleetSimulationOptions, clockOverride?: Clock, part?: FleetPart): FleetSimulation {
+  const { accounts, accountIds, model, policy } = resolveFleet(options);
+  // A part supervises every `count`-th account; the platform and the recorder know the whole fleet,
+  // so every account draws the same numbers and keeps its index whichever part runs it.
+  const supervised = part ? accounts.filter((_, i) => i % part.count === part.index) : accounts;
   const virtual = new VirtualClock(0);
   const clock: Clock = clockOverride ?? virtual;
   const recorder = new Recorder({ accountIds, durationMs: options.durationMs, outages: model.outages.length, now: () => clock.now(), keepDecisions: options.keepDecisions ?? false });
   const platform = new SimulatedPlatform(model, { seed: options.seed, accountIds, clock, durationMs: options.durationMs, observer: recorder.platform });
-  const policy = resolveRestartPolicy(DEFAULT_RESTART_POLICY, options.policy);
   const supervisor = createSupervisor({
     worker: platform.worker,
-    store: memoryStore(accounts),
+    store: memoryStore(supervised),
     restart: policy,
     clock,
-    random: randomStream(options.seed, 'jitter'),
+    random: jitterPerAccount(options.seed, accountIds),
     logger: pino({ level: 'silent' }),
     history: { onEntry: recorder.entry },
     cancelTimeoutMs: options.cancelTimeoutMs ?? SUPERVISOR_DEFAULTS.cancelTimeoutMs,
@@ -89,6 +105,7 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
   // Owned by the root actor: the subscription ends when it stops.
   supervisor.actor.subscribe((snapshot) => recorder.rootState(snapshot.value));
   platform.start();
+  const leakedAtShutdown = () => platform.stillAlive().map((index) => accountIds[index]!);
   return {
     clock: virtual,
     supervisor,
@@ -99,7 +116,8 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
     model,
     now: () => clock.now(),
     // A large start yields to the event loop every 1,000 accounts; those turns run at time 0.
-    settle: (promise, what) => runUntilSettled(virtual, promise, what, { realTurns: Math.ceil(accountIds.length / 1000) + 4 }),
+    settle: (promise, what) => runUntilSettled(virtual, promise, what, { realTurns: Math.ceil(supervised.length / 1000) + 4 }),
+    record: () => ({ run: recorder.record(), leakedAtShutdown: leakedAtShutdown(), timersFired: virtual.fired }),
     report: ({ wallMs, cpuMs }) =>
       buildReport({
         seed: options.seed,
@@ -107,12 +125,42 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
         durationMs: options.durationMs,
         policy,
         platform: model,
-        recorder,
-        leakedAtShutdown: platform.stillAlive().map((index) => accountIds[index]!),
+        run: mergeRuns([recorder.record()], accountIds),
+        leakedAtShutdown: leakedAtShutdown(),
         wallMs,
         cpuMs,
         timersFired: virtual.fired,
       }),
+  };
+}
+
+/** A fleet simulation's options checked and resolved (`SimulationInputError` names a bad field). */
+export interface ResolvedFleet {
+  accounts: Account[];
+  accountIds: string[];
+  model: PlatformModel;
+  policy: RestartPolicy;
+}
+
+/** Checks and resolves a simulation's options, as `createFleetSimulation()` does first. */
+export function resolveFleet(options: FleetSimulationOptions): ResolvedFleet {
+  const accounts = checkOptions(options);
+  const model = checkPlatform(resolvePlatformModel(options.platform), options.durationMs);
+  return { accounts, accountIds: accounts.map((a) => a.id), model, policy: resolveRestartPolicy(DEFAULT_RESTART_POLICY, options.policy) };
+}
+
+/**
+ * Backoff jitter with one seeded stream per account: an account's delays depend on its own
+ * failures only, not on how other accounts' events interleave with them (which differs when the
+ * fleet runs in parts).
+ */
+function jitterPerAccount(seed: number, accountIds: readonly string[]): (accountId: string) => number {
+  const index = new Map(accountIds.map((id, i) => [id, i]));
+  const streams = new Map<string, () => number>();
+  return (accountId) => {
+    let stream = streams.get(accountId);
+    if (!stream) streams.set(accountId, (stream = randomStream(seed, 'jitter', index.get(accountId) ?? -1)));
+    return stream();
   };
 }
 

@@ -3,16 +3,23 @@
  * connected sessions and reconnects per second, and what happened around each outage. It listens
  * to the supervisor through its flight recorder (`history.onEntry`: every task transition, decision,
  * command and error of every account), to the root machine's lifecycle, and to the simulated
- * platform through its observer.
+ * platform through its observer. At the end it gives a {@link RunRecord}: plain data, so that the
+ * records of a fleet simulated in parts (`shards.ts`) merge into the record of the whole.
  *
  * Not through XState's `inspect`: with an inspection observer, XState builds an event object for
  * every actor, event, action and snapshot of every task (about 30 per restart cycle, 4 of which the
  * trace used) and the supervisor relays the task ones under the root. Measured 2026-12-04, 1,000
  * accounts × 24 h of the README scenario, alternating runs: 6.3–6.7 s wall with the inspector
  * observer, 5.6–5.7 s without it. The flight recorder makes its entries either way.
+ *
+ * Each account's steps go into a hash of their own, and the run's trace combines them in account
+ * order with the run's own steps (outage edges, the root's states, harness commands): what happens
+ * to one account is hashed the same however its events interleave with other accounts' events, so
+ * a fleet run in parts has the trace of the fleet run whole.
  */
 import type { HistoryEntry } from '../history/historyEntry.js';
 import type { PlatformObserver } from './platform.js';
+import type { RunRecord } from './runRecord.js';
 import { TraceHash } from './traceHash.js';
 
 /** One supervision decision about one account, as the root machine took it. */
@@ -29,88 +36,88 @@ export interface Suspension {
   code: string | undefined;
 }
 
-interface OutageLog {
-  startedAt: number | undefined;
-  endedAt: number | undefined;
-  /** Accounts whose live session it ended, and when each was connected again. */
-  dropped: Map<number, number | undefined>;
-}
-
 /** Collects a run's observations. One per run. */
 export class Recorder {
+  /** The run's own steps: outage edges, the root machine's states, harness commands. */
   readonly trace = new TraceHash();
-  readonly restarts: Uint32Array;
-  readonly suspensions: Suspension[] = [];
-  readonly decisions: Decision[][] | undefined;
-  /** Connect attempts after an account's first one, per second of the run. */
-  readonly reconnects: Uint32Array;
-  /** The fewest sessions connected at any moment of each second of the run. */
-  readonly connectedMin: Int32Array;
-  readonly outages: OutageLog[];
-  /** Accounts whose task ended with its worker still alive (it ignored cancellation). */
-  readonly leakedAccounts = new Set<string>();
-  escalation: { accountId: string; atMs: number } | undefined;
+  readonly #accountTraces: (TraceHash | undefined)[];
+  readonly #restarts: Uint32Array;
+  readonly #suspensions: Suspension[] = [];
+  readonly #decisions: Decision[][] | undefined;
+  readonly #reconnects: Uint32Array;
+  readonly #outages: RunRecord['outages'];
+  readonly #leaked = new Set<string>();
+  #escalation: { accountId: string; atMs: number } | undefined;
   readonly #index: Map<string, number>;
   readonly #now: () => number;
-  #connected = 0;
-  #filledSecond = 0;
+  /** Connected sessions after each millisecond in which the number changed. */
+  readonly #connectedAt: number[] = [];
+  readonly #connectedCount: number[] = [];
   #rootState = '';
 
   constructor(options: { accountIds: readonly string[]; durationMs: number; outages: number; now: () => number; keepDecisions: boolean }) {
+    const n = options.accountIds.length;
     this.#now = options.now;
     this.#index = new Map(options.accountIds.map((id, i) => [id, i]));
-    this.restarts = new Uint32Array(options.accountIds.length);
-    this.decisions = options.keepDecisions ? options.accountIds.map(() => []) : undefined;
-    const seconds = Math.max(1, Math.ceil(options.durationMs / 1000));
-    this.reconnects = new Uint32Array(seconds);
-    this.connectedMin = new Int32Array(seconds);
-    this.outages = Array.from({ length: options.outages }, () => ({ startedAt: undefined, endedAt: undefined, dropped: new Map() }));
+    this.#accountTraces = new Array<TraceHash | undefined>(n).fill(undefined);
+    this.#restarts = new Uint32Array(n);
+    this.#decisions = options.keepDecisions ? options.accountIds.map(() => []) : undefined;
+    this.#reconnects = new Uint32Array(Math.max(1, Math.ceil(options.durationMs / 1000)));
+    this.#outages = Array.from({ length: options.outages }, () => ({ startedAt: undefined, endedAt: undefined, dropped: new Map() }));
   }
 
   /**
-   * The supervisor's `history.onEntry` listener: every entry goes into the trace, decisions are
-   * counted and kept, and a task that reached `cleaned` because its cancel deadline passed counts
-   * as leaked.
+   * The supervisor's `history.onEntry` listener: every entry goes into its account's trace,
+   * decisions are counted and kept, and a task that reached `cleaned` because its cancel deadline
+   * passed counts as leaked.
    */
   readonly entry = (accountId: string, e: HistoryEntry): void => {
+    const index = this.#index.get(accountId);
+    if (index === undefined) return;
+    const trace = (this.#accountTraces[index] ??= new TraceHash());
     const at = e.at;
     switch (e.kind) {
       case 'transition':
-        this.trace.add(at, accountId, e.incarnation, e.event, e.to);
+        trace.add(at, e.incarnation, e.event, e.to);
         // The event name `taskTransitionEvent()` gives a forced end (src/machines/taskTransitionEvent.ts).
-        if (e.to === 'cleaned' && e.event === 'after cancelTimeout') this.leakedAccounts.add(accountId);
+        if (e.to === 'cleaned' && e.event === 'after cancelTimeout') this.#leaked.add(accountId);
         return;
       case 'restartScheduled':
-        this.trace.add(at, accountId, 'RESTART_SCHEDULED', e.incarnation, e.delayMs, e.attempt);
-        return this.#decision(accountId, { atMs: at, type: 'RESTART_SCHEDULED', incarnation: e.incarnation, delayMs: e.delayMs, attempt: e.attempt });
+        trace.add(at, 'RESTART_SCHEDULED', e.incarnation, e.delayMs, e.attempt);
+        this.#restarts[index]! += 1;
+        return this.#keep(index, { atMs: at, type: 'RESTART_SCHEDULED', incarnation: e.incarnation, delayMs: e.delayMs, attempt: e.attempt });
       case 'suspended': {
         const code = e.error?.code;
-        this.trace.add(at, accountId, 'SUSPENDED', e.incarnation, e.cause, code);
-        this.suspensions.push({ accountId, atMs: at, cause: e.cause, code });
-        return this.#decision(accountId, { atMs: at, type: 'SUSPENDED', incarnation: e.incarnation, cause: e.cause, code });
+        trace.add(at, 'SUSPENDED', e.incarnation, e.cause, code);
+        this.#suspensions.push({ accountId, atMs: at, cause: e.cause, code });
+        return this.#keep(index, { atMs: at, type: 'SUSPENDED', incarnation: e.incarnation, cause: e.cause, code });
       }
       case 'escalated':
-        this.trace.add(at, accountId, 'ESCALATED', e.incarnation);
-        this.escalation ??= { accountId, atMs: at };
-        return this.#decision(accountId, { atMs: at, type: 'ESCALATED', incarnation: e.incarnation });
+        trace.add(at, 'ESCALATED', e.incarnation);
+        this.#escalation ??= { accountId, atMs: at };
+        return this.#keep(index, { atMs: at, type: 'ESCALATED', incarnation: e.incarnation });
       case 'finished':
-        this.trace.add(at, accountId, 'TASK_FINISHED', e.incarnation, e.reason);
-        return this.#decision(accountId, { atMs: at, type: 'TASK_FINISHED', incarnation: e.incarnation });
+        trace.add(at, 'TASK_FINISHED', e.incarnation, e.reason);
+        return this.#keep(index, { atMs: at, type: 'TASK_FINISHED', incarnation: e.incarnation });
       case 'command':
-        this.trace.add(at, accountId, 'command', e.command, e.outcome, e.error?.code);
+        trace.add(at, 'command', e.command, e.outcome, e.error?.code);
         return;
       case 'error':
-        this.trace.add(at, accountId, 'error', e.incarnation, e.code, e.message);
+        trace.add(at, 'error', e.incarnation, e.code, e.message);
         return;
     }
   };
 
-  /** The root machine's lifecycle: call with each of its snapshots' `value`; a change goes into the trace. */
+  /**
+   * The root machine's lifecycle: call with each of its snapshots' `value`; a change goes into the
+   * trace, without its time (the last state, `stopped`, comes when the slowest account of a part
+   * has cleaned up, which is not the same moment for a part as for the whole fleet).
+   */
   rootState(value: unknown): void {
     const shown = typeof value === 'string' ? value : JSON.stringify(value);
     if (shown === this.#rootState) return;
     this.#rootState = shown;
-    this.trace.add(this.#now(), 'root', shown);
+    this.trace.add('root', shown);
   }
 
   /** Adds a harness command (add, remove, restart…) to the trace. */
@@ -122,26 +129,31 @@ export class Recorder {
   readonly platform: PlatformObserver = {
     connectAttempt: (index, first) => {
       if (first) return;
-      const second = this.#second();
-      if (second < this.reconnects.length) this.reconnects[second]! += 1;
+      const second = Math.floor(this.#now() / 1000);
+      if (second < this.#reconnects.length) this.#reconnects[second]! += 1;
     },
     connectedChanged: (index, connected, up) => {
-      this.#fill();
-      this.#connected = connected;
-      const second = this.#second();
-      if (second < this.connectedMin.length && connected < this.connectedMin[second]!) this.connectedMin[second] = connected;
+      const now = this.#now();
+      const last = this.#connectedAt.length - 1;
+      // Several changes in one millisecond count as one: which of them came first is only the
+      // order the event loop ran them in, not something the platform did.
+      if (last >= 0 && this.#connectedAt[last] === now) this.#connectedCount[last] = connected;
+      else {
+        this.#connectedAt.push(now);
+        this.#connectedCount.push(connected);
+      }
       if (!up) return;
-      for (const outage of this.outages) {
-        if (outage.endedAt !== undefined && outage.dropped.has(index) && outage.dropped.get(index) === undefined) outage.dropped.set(index, this.#now());
+      for (const outage of this.#outages) {
+        if (outage.endedAt !== undefined && outage.dropped.has(index) && outage.dropped.get(index) === undefined) outage.dropped.set(index, now);
       }
     },
     outage: (k, phase, dropped) => {
-      const log = this.outages[k]!;
+      const log = this.#outages[k]!;
       const now = this.#now();
       if (phase === 'start') {
         log.startedAt = now;
         for (const index of dropped) log.dropped.set(index, undefined);
-        this.trace.add(now, 'platform', 'outage-start', k, dropped.length);
+        this.trace.add(now, 'platform', 'outage-start', k);
       } else {
         log.endedAt = now;
         this.trace.add(now, 'platform', 'outage-end', k);
@@ -149,33 +161,24 @@ export class Recorder {
     },
   };
 
-  /** Fills the per-second series up to the end of the run. */
-  finish(): void {
-    this.#fill(this.connectedMin.length - 1);
+  #keep(index: number, decision: Decision): void {
+    this.#decisions?.[index]!.push(decision);
   }
 
-  /** The index of an account id. */
-  indexOf(accountId: string): number | undefined {
-    return this.#index.get(accountId);
-  }
-
-  #decision(accountId: string, decision: Decision): void {
-    const index = this.#index.get(accountId);
-    if (index === undefined) return;
-    if (decision.type === 'RESTART_SCHEDULED') this.restarts[index]! += 1;
-    this.decisions?.[index]!.push(decision);
-  }
-
-  #second(): number {
-    return Math.floor(this.#now() / 1000);
-  }
-
-  // Seconds in which nothing changed hold the count of the last change.
-  #fill(upTo = this.#second()): void {
-    const last = Math.min(upTo, this.connectedMin.length - 1);
-    while (this.#filledSecond < last) {
-      this.#filledSecond += 1;
-      this.connectedMin[this.#filledSecond] = this.#connected;
-    }
+  /** The run's observations as plain data (call once, at the end). */
+  record(): RunRecord {
+    const accountTraces = this.#accountTraces.map((t) => (t ? { digest: t.digest(), steps: t.steps } : undefined));
+    return {
+      run: { digest: this.trace.digest(), steps: this.trace.steps },
+      accountTraces,
+      restarts: this.#restarts,
+      suspensions: this.#suspensions.map((s) => ({ ...s, index: this.#index.get(s.accountId)! })),
+      decisions: this.#decisions,
+      reconnects: this.#reconnects,
+      connected: { at: this.#connectedAt, count: this.#connectedCount },
+      outages: this.#outages,
+      leaked: [...this.#leaked],
+      escalation: this.#escalation,
+    };
   }
 }

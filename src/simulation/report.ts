@@ -4,7 +4,8 @@
  */
 import type { RestartPolicy } from '../supervision/restartPolicy.js';
 import type { PlatformModel } from './platform.js';
-import type { Decision, Recorder } from './recorder.js';
+import type { Decision } from './recorder.js';
+import type { FleetRun } from './runRecord.js';
 
 /** How one outage went. Times are milliseconds from the start of the run. */
 export interface OutageReport {
@@ -75,30 +76,26 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number {
   return sorted[rank - 1]!;
 }
 
-/** Builds the report from a finished run's recorder. */
+/** Builds the report from a finished run's merged record. */
 export function buildReport(input: {
   seed: number;
   accountIds: readonly string[];
   durationMs: number;
   policy: RestartPolicy;
   platform: PlatformModel;
-  recorder: Recorder;
+  run: FleetRun;
   leakedAtShutdown: readonly string[];
   wallMs: number;
   cpuMs: number;
   timersFired: number;
 }): FleetReport {
-  const { recorder, platform, durationMs } = input;
-  recorder.finish();
-  const sorted = Uint32Array.from(recorder.restarts).sort();
+  const { run, platform, durationMs } = input;
+  const sorted = Uint32Array.from(run.restarts).sort();
   let total = 0;
   for (const r of sorted) total += r;
 
   const suspendedAt = new Map<number, number>();
-  for (const s of recorder.suspensions) {
-    const index = recorder.indexOf(s.accountId);
-    if (index !== undefined && !suspendedAt.has(index)) suspendedAt.set(index, s.atMs);
-  }
+  for (const s of run.suspensions) if (!suspendedAt.has(s.index)) suspendedAt.set(s.index, s.atMs);
   const outageOf = (atMs: number): number | null => {
     for (let k = platform.outages.length - 1; k >= 0; k--) {
       const o = platform.outages[k]!;
@@ -107,7 +104,7 @@ export function buildReport(input: {
     return null;
   };
   const groups = new Map<string, SuspensionGroup>();
-  for (const s of recorder.suspensions) {
+  for (const s of run.suspensions) {
     const outage = outageOf(s.atMs);
     const key = `${s.cause}|${s.code ?? ''}|${outage ?? ''}`;
     const group = groups.get(key);
@@ -118,10 +115,10 @@ export function buildReport(input: {
   }
 
   const outages = platform.outages.map((o, k): OutageReport => {
-    const log = recorder.outages[k]!;
+    const log = run.outages[k]!;
     const end = o.atMs + o.durationMs;
     const next = platform.outages.map((x) => x.atMs).filter((t) => t > o.atMs).sort((a, b) => a - b)[0] ?? durationMs;
-    const peak = peakIn(recorder.reconnects, end, next);
+    const peak = peakIn(run.reconnects, end, next);
     let back = 0;
     let suspended = 0;
     let lastBack = end;
@@ -142,29 +139,29 @@ export function buildReport(input: {
       dropped: log.dropped.size,
       peakReconnectsPerSecond: peak.max,
       peakAtMs: peak.atMs,
-      peakReconnectsPerSecondDuring: peakIn(recorder.reconnects, o.atMs, end).max,
+      peakReconnectsPerSecondDuring: peakIn(run.reconnects, o.atMs, end).max,
       back,
       suspended,
       allBackAfterMs: missing || back === 0 ? null : lastBack - end,
     };
   });
 
-  const leaked = new Set([...recorder.leakedAccounts, ...input.leakedAtShutdown]);
+  const leaked = new Set([...run.leaked, ...input.leakedAtShutdown]);
   return {
     seed: input.seed,
     accounts: input.accountIds.length,
     durationMs,
     policy: input.policy,
     platform,
-    trace: recorder.trace.digest(),
-    steps: recorder.trace.steps,
+    trace: run.trace,
+    steps: run.steps,
     restarts: { total, median: nearestRank(sorted, 50), p99: nearestRank(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : 0 },
-    suspended: { total: recorder.suspensions.length, groups: [...groups.values()].sort((a, b) => a.firstAtMs - b.firstAtMs) },
+    suspended: { total: run.suspensions.length, groups: [...groups.values()].sort((a, b) => a.firstAtMs - b.firstAtMs) },
     outages,
     leaked: leaked.size,
-    escalated: recorder.escalation ?? null,
-    timeline: timeline(recorder),
-    ...(recorder.decisions ? { decisions: Object.fromEntries(input.accountIds.map((id, i) => [id, recorder.decisions![i]!])) } : {}),
+    escalated: run.escalation,
+    timeline: timeline(run),
+    ...(run.decisions ? { decisions: Object.fromEntries(input.accountIds.map((id, i) => [id, run.decisions![i]!])) } : {}),
     wallMs: input.wallMs,
     cpuMs: input.cpuMs,
     timersFired: input.timersFired,
@@ -184,8 +181,8 @@ function peakIn(perSecond: Uint32Array, fromMs: number, toMs: number): { max: nu
   return { max, atMs };
 }
 
-function timeline(recorder: Recorder): FleetReport['timeline'] {
-  const seconds = recorder.connectedMin.length;
+function timeline(run: FleetRun): FleetReport['timeline'] {
+  const seconds = run.connectedMin.length;
   const per = Math.max(1, Math.ceil(seconds / MAX_POINTS));
   const connected: number[] = [];
   const reconnectsPerSecond: number[] = [];
@@ -193,8 +190,8 @@ function timeline(recorder: Recorder): FleetReport['timeline'] {
     let min = Infinity;
     let max = 0;
     for (let i = s; i < Math.min(seconds, s + per); i++) {
-      min = Math.min(min, recorder.connectedMin[i]!);
-      max = Math.max(max, recorder.reconnects[i]!);
+      min = Math.min(min, run.connectedMin[i]!);
+      max = Math.max(max, run.reconnects[i]!);
     }
     connected.push(min);
     reconnectsPerSecond.push(max);

@@ -1,12 +1,18 @@
 /**
  * `simulateFleet()`: the real supervisor (its machines, runtime, restart decisions, memory store
  * and job runner) run against a simulated platform on a virtual clock. No real timer, socket or
- * file is touched; quiet simulated hours cost almost nothing, each restart about a third of a millisecond
- * of CPU (bench/simulation.ts), and the same inputs always give the same run, down to the trace hash.
+ * file is touched; quiet simulated hours cost almost nothing, each restart about a quarter of a
+ * millisecond of CPU (bench/simulation.ts), and the same inputs always give the same run, down to
+ * the trace hash, in one thread or several (`runInThreads.ts`).
  */
+import { availableParallelism } from 'node:os';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { createFleetSimulation, type FleetSimulationOptions } from './fleetSimulation.js';
-import type { FleetReport } from './report.js';
+import { SimulationInputError } from './errors.js';
+import { createFleetSimulation, resolveFleet, type FleetSimulationOptions, type PartRecord, type ResolvedFleet } from './fleetSimulation.js';
+import { buildReport, type FleetReport } from './report.js';
+import { runInThreads } from './runInThreads.js';
+import { runPart } from './runPart.js';
+import { mergeRuns } from './runRecord.js';
 
 /** What to simulate: a fleet, a policy, a platform and a duration. */
 export interface SimulateFleetOptions extends FleetSimulationOptions {
@@ -18,9 +24,19 @@ export interface SimulateFleetOptions extends FleetSimulationOptions {
    * fleets and short, scaled-down runs only.
    */
   realTime?: boolean;
+  /**
+   * Worker threads to run the fleet on, each supervising every n-th account with a supervisor of
+   * its own; the report, trace included, is the same for any number. Default: one per core, at
+   * most 4, for fleets of 2,000 accounts or more; otherwise 1. Always 1 with `realTime` and when
+   * the policy (or an account's) escalates: an escalation stops the whole supervisor, which parts
+   * cannot share (an explicit number above 1 is then refused).
+   */
+  threads?: number;
 }
 
-const HOUR_MS = 3_600_000;
+/** Fleets smaller than this run in one thread by default: starting a thread costs more than it saves. */
+const THREADS_FROM_ACCOUNTS = 2_000;
+const MAX_DEFAULT_THREADS = 4;
 
 /**
  * Runs a whole fleet under the real supervisor on a virtual clock and reports what happened.
@@ -40,27 +56,54 @@ const HOUR_MS = 3_600_000;
 export async function simulateFleet(options: SimulateFleetOptions): Promise<FleetReport> {
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const sim = createFleetSimulation(options, options.realTime ? realClockFromNow() : undefined);
-  const { supervisor, recorder } = sim;
-  recorder.command('start', sim.accountIds.length);
   if (options.realTime) {
+    const sim = createFleetSimulation(options, realClockFromNow());
+    const { supervisor, recorder } = sim;
+    recorder.command('start', sim.accountIds.length);
     await supervisor.start();
     await new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, options.durationMs - sim.now())));
     recorder.command('shutdown');
     await supervisor.shutdown();
-  } else {
-    await sim.settle(supervisor.start(), 'the supervisor to start');
-    for (let at = HOUR_MS; ; at += HOUR_MS) {
-      const until = Math.min(at, options.durationMs);
-      await sim.clock.runUntil(until);
-      options.onProgress?.(until);
-      if (until >= options.durationMs) break;
-    }
-    recorder.command('shutdown');
-    await sim.settle(supervisor.shutdown(), 'the supervisor to shut down');
+    const used = process.cpuUsage(cpu);
+    return sim.report({ wallMs: Math.round(performance.now() - started), cpuMs: Math.round((used.user + used.system) / 1000) });
   }
+  const fleet = resolveFleet(options);
+  const threads = threadsFor(options, fleet);
+  const { onProgress, realTime: _realTime, threads: _threads, ...plain } = options;
+  const records = threads === 1 ? [await runPart(plain, undefined, onProgress)] : await runInThreads(plain, threads, onProgress);
+  // The CPU time of the process: every thread's.
   const used = process.cpuUsage(cpu);
-  return sim.report({ wallMs: Math.round(performance.now() - started), cpuMs: Math.round((used.user + used.system) / 1000) });
+  return reportOf(options, fleet, records, { wallMs: Math.round(performance.now() - started), cpuMs: Math.round((used.user + used.system) / 1000) });
+}
+
+function threadsFor(options: SimulateFleetOptions, fleet: ResolvedFleet): number {
+  const escalates = fleet.policy.onIntensityExceeded === 'escalate' || fleet.accounts.some((a) => a.restart?.onIntensityExceeded === 'escalate');
+  if (options.threads !== undefined) {
+    if (!Number.isSafeInteger(options.threads) || options.threads < 1) throw new SimulationInputError('threads', `must be a whole number of at least 1 (got ${String(options.threads)})`);
+    if (options.threads > 1 && escalates) {
+      throw new SimulationInputError('threads', `cannot be ${options.threads}: the policy escalates (onIntensityExceeded: 'escalate'), which stops the whole supervisor; run it in one thread`);
+    }
+    return Math.min(options.threads, fleet.accounts.length);
+  }
+  if (escalates || fleet.accounts.length < THREADS_FROM_ACCOUNTS) return 1;
+  return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS));
+}
+
+function reportOf(options: SimulateFleetOptions, fleet: ResolvedFleet, records: PartRecord[], time: { wallMs: number; cpuMs: number }): FleetReport {
+  // Every part's clock fired the platform's outage edges (a start and an end per outage); the
+  // whole fleet's would have fired them once.
+  const shared = 2 * fleet.model.outages.length * (records.length - 1);
+  return buildReport({
+    seed: options.seed,
+    accountIds: fleet.accountIds,
+    durationMs: options.durationMs,
+    policy: fleet.policy,
+    platform: fleet.model,
+    run: mergeRuns(records.map((r) => r.run), fleet.accountIds),
+    leakedAtShutdown: records.flatMap((r) => r.leakedAtShutdown),
+    ...time,
+    timersFired: records.reduce((sum, r) => sum + r.timersFired, 0) - shared,
+  });
 }
 
 /** The system clock, with `now()` counted from this call, so times in the report are from the start. */

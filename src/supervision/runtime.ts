@@ -19,7 +19,6 @@ import type { SupervisionRecord } from '../persistence/accountStore.js';
 import { StatusPublisher } from '../status/statusPublisher.js';
 import type { StatusModel } from '../status/statusBoard.js';
 import { AccountSlot, type LiveTask } from './accountSlot.js';
-import type { Random } from './backoff.js';
 import { closeResources } from './closeResources.js';
 import { decideRestart, type RestartDecision, type TaskEnd } from './decideRestart.js';
 import { KeyedQueue } from './keyedQueue.js';
@@ -46,7 +45,8 @@ export interface RuntimeOptions {
   logger: Logger;
   inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
   status: StatusModel;
-  random: Random;
+  /** Backoff jitter, one draw at a time, for the account named. */
+  random: (accountId: string) => number;
   /** Every timer and time read of the runtime and of its tasks. */
   clock: Clock;
   /** The runner every task's `ctx.jobs` submits to, and the limits of each task's scope. */
@@ -441,8 +441,9 @@ export class Runtime implements SupervisorRuntime, AccountOps {
     if (!slot || slot.incarnation !== event.incarnation || slot.run.kind !== 'idle') return answer({ type: 'TASK_FINISHED' });
     const end: TaskEnd = { reason, ranMs: event.ranMs };
     if (error) end.error = error;
+    const random = this.#o.random;
     try {
-      return answer(decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), this.#o.random));
+      return answer(decideRestart(slot.policy, end, slot.memory, this.#o.clock.now(), () => random(slot.id)));
     } catch (err) {
       // Only a user-supplied `random` can throw here; the account is left as it ended.
       this.#log.error({ accountId: slot.id, err }, `account ${slot.id}: the restart decision failed`);
