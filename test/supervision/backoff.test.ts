@@ -70,3 +70,27 @@ describe('1,000 simultaneous failures', () => {
     await sup.shutdown();
   });
 });
+
+describe('the random option', () => {
+  it('is asked for each draw with the id of the account the delay is for, and the delay follows its answer', async () => {
+    const cw = controllableWorker();
+    const asked: string[] = [];
+    // A different fraction per account: a's delays are 10 % of the window, b's 90 %.
+    const random = (accountId: string) => {
+      asked.push(accountId);
+      return accountId === 'a' ? 0.1 : 0.9;
+    };
+    const { sup } = await startSupervisor({ restart: { backoff: { minMs: 1_000, maxMs: 1_000, jitter: 'full' } }, random }, cw);
+    await sup.add({ id: 'a' });
+    await sup.add({ id: 'b' });
+    (await cw.nextInstance('a', 0)).reject(new Error('down'));
+    (await cw.nextInstance('b', 0)).reject(new Error('down'));
+    await sup.waitFor('a', 'backoff');
+    await sup.waitFor('b', 'backoff');
+    expect(asked.sort()).toEqual(['a', 'b']);
+    const delaysOf = (id: string) => sup.history(id).flatMap((e) => (e.kind === 'restartScheduled' ? [e.delayMs] : []));
+    expect(delaysOf('a')).toEqual([100]);
+    expect(delaysOf('b')).toEqual([900]);
+    await sup.shutdown();
+  });
+});
