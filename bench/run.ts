@@ -5,7 +5,7 @@
  *   npx tsx bench/run.ts --quick    a few minutes (1k/10k; 2k for commands, storm, inspection; time-scaled storm; fewer repetitions)
  *   npx tsx bench/run.ts --smoke    seconds, tiny N: checks the bench itself runs (test/bench/quick.test.ts)
  *   npx tsx bench/run.ts --compare a.md b.md    two reports side by side (bench/compare.ts)
- *   options: --only=start,restart,commands,storm,sessions,store,jobs,offload,inspection,recorder,cluster   --out=<file>   --no-write
+ *   options: --only=start,restart,commands,storm,sessions,store,jobs,offload,inspection,recorder,cluster,simulation   --out=<file>   --no-write
  *            --tsx    measure src/ through tsx instead of compiling it with tsc first (see bench/lib/compile.ts)
  *
  * Prints a markdown report (machine description with the commit measured, targets with goal,
@@ -69,7 +69,7 @@ const PLAN = {
   },
 } as const;
 
-const SCENARIOS = ['start', 'restart', 'commands', 'storm', 'sessions', 'store', 'jobs', 'offload', 'inspection', 'recorder', 'cluster'] as const;
+const SCENARIOS = ['start', 'restart', 'commands', 'storm', 'sessions', 'store', 'jobs', 'offload', 'inspection', 'recorder', 'cluster', 'simulation'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** External bench modules: written by other people, loaded if they exist. */
@@ -79,6 +79,8 @@ const EXTERNAL = {
   recorder: { file: 'bench/scenarios/recorder.ts', exportName: 'runRecorderBench' },
   // Needs PostgreSQL on 127.0.0.1:5432 (says so instead of measuring without it); full: failover at default timings, 10k accounts.
   cluster: { file: 'bench/cluster.ts', exportName: 'runClusterBench' },
+  // The README's what-if scenario (quick: 1,000 accounts): one thread and the default threads.
+  simulation: { file: 'bench/simulation.ts', exportName: 'runSimulationBench' },
 } as const;
 
 /** The committed report: only a complete full run may write it. */
@@ -240,6 +242,7 @@ async function measureAll(args: Args, compiled: Compiled | undefined): Promise<n
   await section('8. Inspection', 'inspection', () => runInspection(plan.inspection, progress));
   await section('9. Flight recorder memory', 'recorder', () => external('recorder', args.mode, plan.externalTimeoutMs));
   await section('10. Cluster', 'cluster', () => external('cluster', args.mode, plan.externalTimeoutMs));
+  await section('11. Whole-fleet simulation', 'simulation', () => external('simulation', args.mode, plan.externalTimeoutMs));
 
   const report = [
     `# statevisor benchmarks (${args.mode}${args.only.size < SCENARIOS.length ? `, partial: only ${[...args.only].join(', ')}` : ''})`,

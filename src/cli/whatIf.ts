@@ -134,6 +134,7 @@ interface WhatIfFlags {
   slowCancel?: string;
   policy?: string;
   seed: number;
+  threads?: number;
   json?: boolean;
   chart?: string;
 }
@@ -162,6 +163,7 @@ export function whatIfOptions(flags: WhatIfFlags, cwd: string): SimulateFleetOpt
       banShare: flags.ban ? parseShare(flags.ban, '--ban') : 0,
       ...(flags.slowCancel ? { cancel: { slowShare: parseShare(flags.slowCancel, '--slow-cancel') } } : {}),
     },
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
     ...(policyFile ? { policyFile } : {}),
   };
 }
@@ -187,6 +189,7 @@ export function registerWhatIfCommand(program: Command, io: OperatorIo): Command
     .option('--slow-cancel <share>', 'accounts whose worker takes 30 s to cancel (leaks past cancelTimeoutMs)')
     .option('--policy <file>', 'restart policy JSON, or the daemon config file (its "restart" and "cancelTimeoutMs")')
     .option('--seed <n>', 'seed of every random draw; the same seed gives the same run', whole('--seed', 0), 1)
+    .option('--threads <n>', 'worker threads to run it on (the result is the same for any number); default: one per core, up to 4, from 2,000 accounts', whole('--threads', 1))
     .option('--json', 'print the report as JSON')
     .option('--chart <file.svg>', 'write a chart of connected accounts and reconnects per second')
     .action(
@@ -213,7 +216,8 @@ export function formatReport(report: FleetReport, extra: { policyFile?: string |
   const lines: string[] = [];
   const speed = report.wallMs > 0 ? ` (${n(Math.round(report.durationMs / report.wallMs))}x real time)` : '';
   lines.push(`what-if: ${n(report.accounts)} accounts, ${formatDuration(report.durationMs)}, seed ${report.seed}, policy ${extra.policyFile ?? 'defaults'}`);
-  lines.push(`simulated in ${(report.wallMs / 1000).toFixed(1)} s${speed}, ${(report.cpuMs / 1000).toFixed(1)} s of CPU; trace ${report.trace} (${n(report.steps)} steps)`);
+  const threads = report.threads > 1 ? ` on ${report.threads} threads` : '';
+  lines.push(`simulated in ${(report.wallMs / 1000).toFixed(1)} s${threads}${speed}, ${(report.cpuMs / 1000).toFixed(1)} s of CPU; trace ${report.trace} (${n(report.steps)} steps)`);
   lines.push('');
   const r = report.restarts;
   lines.push(`restarts per account   median ${n(r.median)}, p99 ${n(r.p99)}, max ${n(r.max)} (total ${n(r.total)})`);

@@ -130,6 +130,7 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
         wallMs,
         cpuMs,
         timersFired: virtual.fired,
+        threads: 1,
       }),
   };
 }

@@ -61,7 +61,9 @@ export interface FleetReport {
   timeline: { bucketMs: number; connected: number[]; reconnectsPerSecond: number[] };
   /** Each account's decisions, when `keepDecisions` was set. */
   decisions?: Record<string, Decision[]>;
-  /** Real time the run took, the CPU time of the process meanwhile, and timers the virtual clock fired. */
+  /** Worker threads the fleet was simulated on (`threads`); the rest of the report is the same for any number. */
+  threads: number;
+  /** Real time the run took, the CPU time of the process meanwhile (every thread's), and timers the virtual clocks fired. */
   wallMs: number;
   cpuMs: number;
   timersFired: number;
@@ -88,6 +90,7 @@ export function buildReport(input: {
   wallMs: number;
   cpuMs: number;
   timersFired: number;
+  threads: number;
 }): FleetReport {
   const { run, platform, durationMs } = input;
   const sorted = Uint32Array.from(run.restarts).sort();
@@ -162,6 +165,7 @@ export function buildReport(input: {
     escalated: run.escalation,
     timeline: timeline(run),
     ...(run.decisions ? { decisions: Object.fromEntries(input.accountIds.map((id, i) => [id, run.decisions![i]!])) } : {}),
+    threads: input.threads,
     wallMs: input.wallMs,
     cpuMs: input.cpuMs,
     timersFired: input.timersFired,

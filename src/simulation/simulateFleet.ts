@@ -103,6 +103,7 @@ function reportOf(options: SimulateFleetOptions, fleet: ResolvedFleet, records: 
     leakedAtShutdown: records.flatMap((r) => r.leakedAtShutdown),
     ...time,
     timersFired: records.reduce((sum, r) => sum + r.timersFired, 0) - shared,
+    threads: records.length,
   });
 }
 

@@ -33,7 +33,8 @@ describe('simulateFleet in worker threads', () => {
     const one = await simulateFleet({ ...scenario, threads: 1 });
     const two = await simulateFleet({ ...scenario, threads: 2 });
     const three = await simulateFleet({ ...scenario, threads: 3 });
-    const result = ({ wallMs: _w, cpuMs: _c, ...rest }: typeof one) => rest;
+    const result = ({ wallMs: _w, cpuMs: _c, threads: _t, ...rest }: typeof one) => rest;
+    expect([one.threads, two.threads, three.threads]).toEqual([1, 2, 3]);
     // The scenario exercised what it claims to: outages, suspensions of both causes, leaks.
     expect(one.outages.map((o) => o.dropped)).toEqual([expect.any(Number), expect.any(Number)]);
     expect(one.outages[0]!.dropped).toBeGreaterThan(50);

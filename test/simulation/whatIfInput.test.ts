@@ -50,6 +50,9 @@ describe('what-if: bad input exits 2 naming it', () => {
     await expectUsage(['--crash-rate', 'often'], /--crash-rate/);
     await expectUsage(['--reject', '150%'], /--reject/);
     await expectUsage(['--accounts', '0'], /--accounts must be a whole number ≥ 1/);
+    await expectUsage(['--threads', '0'], /--threads must be a whole number ≥ 1/);
+    await writeFile(path.join(dir, 'escalate.json'), JSON.stringify({ onIntensityExceeded: 'escalate' }));
+    await expectUsage(['--policy', 'escalate.json', '--threads', '2', '--accounts', '10'], /threads cannot be 2: the policy escalates/);
   });
 });
 
