@@ -3,6 +3,7 @@
  * report, trace included, for 1, 2 and 3 threads. Each thread supervises every n-th account with a
  * supervisor of its own; nothing couples two accounts but that supervisor.
  */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { SimulationInputError } from '../../src/simulation/errors.js';
 import { simulateFleet, type SimulateFleetOptions } from '../../src/simulation/simulateFleet.js';
@@ -43,6 +44,14 @@ describe('simulateFleet in worker threads', () => {
     expect(Math.min(...one.timeline.connected)).toBeLessThan(Math.max(...one.timeline.connected));
     expect(result(two)).toEqual(result(one));
     expect(result(three)).toEqual(result(one));
+  });
+
+  it('by default uses one thread per core (at most 4) from 2,000 accounts, and one below that or when the policy escalates', async () => {
+    const quiet = { seed: 3, durationMs: 60_000 };
+    const cores = Math.min(availableParallelism(), 4);
+    expect((await simulateFleet({ ...quiet, accounts: 2_000 })).threads).toBe(cores);
+    expect((await simulateFleet({ ...quiet, accounts: 1_999 })).threads).toBe(1);
+    expect((await simulateFleet({ ...quiet, accounts: 2_000, policy: { onIntensityExceeded: 'escalate' } })).threads).toBe(1);
   });
 
   it('refuses more than one thread when the policy escalates, and bad thread counts', async () => {
