@@ -45,28 +45,45 @@ import('tsx/esm/api').then(({ register }) => { register(); return import(workerD
  */
 export async function runInThreads(options: FleetSimulationOptions, threads: number, onProgress?: (atMs: number) => void): Promise<PartRecord[]> {
   const workers: Worker[] = [];
+  const parts: Promise<PartRecord>[] = [];
   const reached = new Array<number>(threads).fill(0);
   let shown = 0;
   try {
-    const parts = Array.from({ length: threads }, (_, index) => {
+    for (let index = 0; index < threads; index++) {
       const workerData = { options, part: { index, count: threads }, entry: WORKER_URL.href };
       // No flag of this process is passed on (`--cpu-prof`, `--inspect`…): a part runs plain.
       const worker = fromSource ? new Worker(FROM_SOURCE, { eval: true, workerData, execArgv: [] }) : new Worker(WORKER_URL, { workerData, execArgv: [] });
       workers.push(worker);
-      return new Promise<PartRecord>((resolve, reject) => {
-        worker.on('message', (message: PartMessage) => {
-          if ('progress' in message) {
+      parts.push(
+        new Promise<PartRecord>((resolve, reject) => {
+          worker.on('message', (message: PartMessage) => {
+            if (!('progress' in message)) {
+              if (message.ok) resolve(message.record);
+              else reject(new SimulationThreadError(index, threads, Object.assign(new Error(message.error.message), message.error)));
+              return;
+            }
             reached[index] = message.progress;
             const all = Math.min(...reached);
-            if (all > shown) onProgress?.((shown = all));
-          } else if (message.ok) resolve(message.record);
-          else reject(new SimulationThreadError(index, threads, Object.assign(new Error(message.error.message), message.error)));
-        });
-        worker.on('error', (error) => reject(new SimulationThreadError(index, threads, error)));
-        worker.on('exit', (code) => reject(new SimulationThreadError(index, threads, new Error(`the thread exited with code ${code} before it reported`))));
-      });
-    });
+            if (all <= shown) return;
+            shown = all;
+            // The caller's callback: if it throws, the run fails with its error, as in one thread.
+            try {
+              onProgress?.(all);
+            } catch (error) {
+              reject(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+          worker.on('error', (error) => reject(new SimulationThreadError(index, threads, error)));
+          worker.on('exit', (code) => reject(new SimulationThreadError(index, threads, new Error(`the thread exited with code ${code} before it reported`))));
+        }),
+      );
+    }
     return await Promise.all(parts);
+  } catch (error) {
+    // Parts started before a later one could not be (its options could not be cloned, say) end
+    // rejected when they are stopped below; nobody awaits them any more.
+    for (const part of parts) part.catch(() => undefined);
+    throw error;
   } finally {
     // Every thread is stopped however the run ended; one that already exited resolves at once.
     await Promise.all(workers.map((w) => w.terminate()));

@@ -54,6 +54,21 @@ describe('simulateFleet in worker threads', () => {
     expect((await simulateFleet({ ...quiet, accounts: 2_000, policy: { onIntensityExceeded: 'escalate' } })).threads).toBe(1);
   });
 
+  it('reports progress once every thread reached an hour, and fails with the error of a progress callback that throws', async () => {
+    const seen: number[] = [];
+    await simulateFleet({ ...scenario, threads: 2, onProgress: (atMs) => seen.push(atMs) });
+    expect(seen).toEqual([60 * MIN, 120 * MIN, 150 * MIN]);
+    await expect(
+      simulateFleet({
+        ...scenario,
+        threads: 2,
+        onProgress: () => {
+          throw new Error('stop here');
+        },
+      }),
+    ).rejects.toThrow('stop here');
+  });
+
   it('refuses more than one thread when the policy escalates, and bad thread counts', async () => {
     const escalating = { ...scenario, policy: { onIntensityExceeded: 'escalate' as const } };
     await expect(simulateFleet({ ...escalating, threads: 2 })).rejects.toThrow(SimulationInputError);
