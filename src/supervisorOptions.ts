@@ -56,8 +56,10 @@ export interface SupervisorOptions {
    *
    * @example
    * ```ts
-   * const streams = new Map<string, () => number>();
-   * createSupervisor({ worker, random: (id) => (streams.get(id) ?? streams.set(id, seeded(id)).get(id)!)() });
+   * import { randomStream } from 'statevisor';
+   * const streams = new Map<string, () => number>(); // one seeded stream per account
+   * const streamOf = (id: string) => streams.get(id) ?? streams.set(id, randomStream(7, id)).get(id)!;
+   * createSupervisor({ worker, random: (id) => streamOf(id)() });
    * ```
    */
   random?: (accountId: string) => number;
