@@ -16,7 +16,6 @@
 
 /** A timer of a {@link VirtualClock}; the handle its `setTimeout` returns. */
 export class VirtualTimer {
-  /** @internal */ cancelled = false;
   /** @internal where it sits in the clock's heap; -1 once fired or cleared */ index = -1;
   constructor(
     /** When it fires, in the clock's milliseconds. */
@@ -78,12 +77,12 @@ export class VirtualClock {
   }
 
   clearTimeout(handle: unknown): void {
-    if (!(handle instanceof VirtualTimer) || handle.cancelled) return;
+    // Out of the heap (fired or cleared already): nothing to do.
+    if (!(handle instanceof VirtualTimer) || handle.index < 0) return;
     // Taken out of the heap now, as Node's clearTimeout unlinks its timer: left in the heap until
     // its time, a cleared timer kept its function, and XState's delayed-event closure holds the
     // whole actor that set it; every ended task's load and cancel deadlines (10 and 5 s) kept it
     // alive that long in virtual time, and they made the heap deeper for every other timer.
-    handle.cancelled = true;
     this.#remove(handle.index);
   }
 
@@ -148,7 +147,6 @@ export class VirtualClock {
         this.#remove(0);
         this.#fired += 1;
         if (next.at > this.#now) this.#now = next.at;
-        next.cancelled = true;
         try {
           next.fn();
         } catch (error) {
