@@ -84,7 +84,8 @@ export interface PartRecord {
  * ```
  */
 export function createFleetSimulation(options: FleetSimulationOptions, clockOverride?: Clock, part?: FleetPart): FleetSimulation {
-  const { accounts, accountIds, model, policy } = resolveFleet(options);
+  const fleet = resolveFleet(options);
+  const { accounts, accountIds, model, policy } = fleet;
   // A part supervises every `count`-th account; the platform and the recorder know the whole fleet,
   // so every account draws the same numbers and keeps its index whichever part runs it.
   const supervised = part ? accounts.filter((_, i) => i % part.count === part.index) : accounts;
@@ -105,7 +106,7 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
   // Owned by the root actor: the subscription ends when it stops.
   supervisor.actor.subscribe((snapshot) => recorder.rootState(snapshot.value));
   platform.start();
-  const leakedAtShutdown = () => platform.stillAlive().map((index) => accountIds[index]!);
+  const record = (): PartRecord => ({ run: recorder.record(), leakedAtShutdown: platform.stillAlive().map((index) => accountIds[index]!), timersFired: virtual.fired });
   return {
     clock: virtual,
     supervisor,
@@ -117,21 +118,8 @@ export function createFleetSimulation(options: FleetSimulationOptions, clockOver
     now: () => clock.now(),
     // A large start yields to the event loop every 1,000 accounts; those turns run at time 0.
     settle: (promise, what) => runUntilSettled(virtual, promise, what, { realTurns: Math.ceil(supervised.length / 1000) + 4 }),
-    record: () => ({ run: recorder.record(), leakedAtShutdown: leakedAtShutdown(), timersFired: virtual.fired }),
-    report: ({ wallMs, cpuMs }) =>
-      buildReport({
-        seed: options.seed,
-        accountIds,
-        durationMs: options.durationMs,
-        policy,
-        platform: model,
-        run: mergeRuns([recorder.record()], accountIds),
-        leakedAtShutdown: leakedAtShutdown(),
-        wallMs,
-        cpuMs,
-        timersFired: virtual.fired,
-        threads: 1,
-      }),
+    record,
+    report: (time) => reportOf(options, fleet, [record()], time),
   };
 }
 
@@ -148,6 +136,28 @@ export function resolveFleet(options: FleetSimulationOptions): ResolvedFleet {
   const accounts = checkOptions(options);
   const model = checkPlatform(resolvePlatformModel(options.platform), options.durationMs);
   return { accounts, accountIds: accounts.map((a) => a.id), model, policy: resolveRestartPolicy(DEFAULT_RESTART_POLICY, options.policy) };
+}
+
+/**
+ * The report of a fleet from the records of its parts (one record: the fleet run whole), with the
+ * real and CPU time the run took.
+ */
+export function reportOf(options: FleetSimulationOptions, fleet: ResolvedFleet, records: readonly PartRecord[], time: { wallMs: number; cpuMs: number }): FleetReport {
+  // Every part's clock fired the platform's outage edges (a start and an end per outage); the
+  // whole fleet's would have fired them once.
+  const shared = 2 * fleet.model.outages.length * (records.length - 1);
+  return buildReport({
+    seed: options.seed,
+    accountIds: fleet.accountIds,
+    durationMs: options.durationMs,
+    policy: fleet.policy,
+    platform: fleet.model,
+    run: mergeRuns(records.map((r) => r.run), fleet.accountIds),
+    leakedAtShutdown: records.flatMap((r) => r.leakedAtShutdown),
+    ...time,
+    timersFired: records.reduce((sum, r) => sum + r.timersFired, 0) - shared,
+    threads: records.length,
+  });
 }
 
 /**

@@ -8,11 +8,10 @@
 import { availableParallelism } from 'node:os';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { SimulationInputError } from './errors.js';
-import { createFleetSimulation, resolveFleet, type FleetSimulationOptions, type PartRecord, type ResolvedFleet } from './fleetSimulation.js';
-import { buildReport, type FleetReport } from './report.js';
+import { createFleetSimulation, reportOf, resolveFleet, type FleetSimulationOptions, type ResolvedFleet } from './fleetSimulation.js';
+import type { FleetReport } from './report.js';
 import { runInThreads } from './runInThreads.js';
 import { runPart } from './runPart.js';
-import { mergeRuns } from './runRecord.js';
 
 /** What to simulate: a fleet, a policy, a platform and a duration. */
 export interface SimulateFleetOptions extends FleetSimulationOptions {
@@ -87,24 +86,6 @@ function threadsFor(options: SimulateFleetOptions, fleet: ResolvedFleet): number
   }
   if (escalates || fleet.accounts.length < THREADS_FROM_ACCOUNTS) return 1;
   return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS));
-}
-
-function reportOf(options: SimulateFleetOptions, fleet: ResolvedFleet, records: PartRecord[], time: { wallMs: number; cpuMs: number }): FleetReport {
-  // Every part's clock fired the platform's outage edges (a start and an end per outage); the
-  // whole fleet's would have fired them once.
-  const shared = 2 * fleet.model.outages.length * (records.length - 1);
-  return buildReport({
-    seed: options.seed,
-    accountIds: fleet.accountIds,
-    durationMs: options.durationMs,
-    policy: fleet.policy,
-    platform: fleet.model,
-    run: mergeRuns(records.map((r) => r.run), fleet.accountIds),
-    leakedAtShutdown: records.flatMap((r) => r.leakedAtShutdown),
-    ...time,
-    timersFired: records.reduce((sum, r) => sum + r.timersFired, 0) - shared,
-    threads: records.length,
-  });
 }
 
 /** The system clock, with `now()` counted from this call, so times in the report are from the start. */
